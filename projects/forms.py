@@ -1,0 +1,385 @@
+"""The four step forms. Forms only validate; saving is projects.services' job."""
+
+import re
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+from django import forms
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.template.defaultfilters import filesizeformat
+
+from .models import SQUARE_FOOTAGE_MAX, BuildingType, ConnectorType, Priority
+from .uploads import ACCEPT_ATTRIBUTE, ACCEPTED_LABELS, RejectedFile, display_name, identify
+
+
+class FriendlyDecimalField(forms.DecimalField):
+    """Accepts what people type for amounts: "12,500", "$ 1 200.50"."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = re.sub(r"[\s,_]", "", value).lstrip("$£€")
+        return super().to_python(value)
+
+
+class StepForm(forms.Form):
+    # Names the step's template section; and every field gets a label and a hint.
+    title = ""
+    template_name = "projects/forms/fields.html"
+
+
+class DetailsForm(StepForm):
+    title = "Project details"
+
+    project_name = forms.CharField(
+        max_length=100,
+        help_text="Up to 100 characters. You can change it later.",
+    )
+    project_description = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional. What is being built or changed, in a few sentences.",
+    )
+    building_type = forms.ChoiceField(
+        choices=[("", "Choose a building type")] + BuildingType.choices,
+        help_text="The main use of the building.",
+        error_messages={"required": "Choose a building type."},
+    )
+    square_footage = FriendlyDecimalField(
+        decimal_places=2,
+        help_text="Gross floor area in square feet: more than 0 and less than 1,000,000.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={"required": "Enter the square footage.", "invalid": "Enter the square footage as a number, like 12500."},
+    )
+    number_of_floors = forms.IntegerField(
+        required=False, min_value=1, max_value=500,
+        help_text="Optional. Floors above and below ground, 1 to 500.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    number_of_zones = forms.IntegerField(
+        required=False, min_value=1, max_value=10000,
+        help_text="Optional. HVAC or control zones, 1 to 10,000.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    client_name = forms.CharField(
+        required=False, max_length=200, help_text="Optional. The person or company commissioning the work."
+    )
+    client_email = forms.EmailField(
+        required=False,
+        max_length=254,
+        help_text="Optional. For example name@example.com.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        error_messages={"invalid": "Enter the client email in the format name@example.com."},
+    )
+    client_phone = forms.RegexField(
+        required=False,
+        max_length=32,
+        regex=r"^\+?[0-9][0-9 ()\-.]{5,30}$",
+        help_text="Optional. Digits, spaces, brackets and dashes; a leading + for international numbers.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        error_messages={"invalid": "Enter a phone number like +44 20 7946 0000 or (555) 010-0000."},
+    )
+    project_location = forms.CharField(
+        required=False, max_length=255, help_text="Optional. Site address or city."
+    )
+    estimated_start_date = forms.DateField(
+        required=False,
+        help_text="Optional.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the start date as a real date, like 2027-03-31."},
+    )
+    estimated_end_date = forms.DateField(
+        required=False,
+        help_text="Optional. Not before the start date.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the end date as a real date, like 2027-09-30."},
+    )
+    budget = FriendlyDecimalField(
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        help_text="Optional. In dollars; 0 or more.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        error_messages={
+            "invalid": "Enter the budget as a number, like 250000.",
+            "min_value": "The budget cannot be negative.",
+        },
+    )
+    priority = forms.ChoiceField(
+        choices=Priority.choices,
+        initial=Priority.MEDIUM,
+        widget=forms.RadioSelect,
+        help_text="How urgent this project is.",
+        error_messages={"required": "Choose a priority."},
+    )
+
+    def clean_project_name(self):
+        name = self.cleaned_data["project_name"]
+        if not name.strip():
+            raise forms.ValidationError("Enter a project name.")
+        return name
+
+    def clean_square_footage(self):
+        value = self.cleaned_data["square_footage"]
+        if value <= 0:
+            raise forms.ValidationError("Square footage must be more than 0.")
+        if value >= SQUARE_FOOTAGE_MAX:
+            raise forms.ValidationError("Square footage must be less than 1,000,000.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("estimated_start_date"), cleaned.get("estimated_end_date")
+        if start and end and end < start:
+            self.add_error("estimated_end_date", "The end date cannot be before the start date.")
+        return cleaned
+
+
+DetailsForm.base_fields["project_name"].error_messages["required"] = "Enter a project name."
+DetailsForm.base_fields["project_name"].error_messages["max_length"] = (
+    "The project name must be 100 characters or fewer (it has %(show_value)d)."
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One field, many files: cleans to a list of uploaded files."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(item, initial) for item in files if item]
+
+
+class RequirementsForm(StepForm):
+    title = "Requirements documents"
+
+    documents = MultipleFileField(
+        required=False,
+        label="Add documents",
+        widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+    remove = forms.MultipleChoiceField(
+        required=False,
+        label="Remove attached documents",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick a document to remove it when you continue.",
+    )
+    requirements_notes = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="Notes on the requirements",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional. Anything the documents do not say.",
+    )
+
+    def __init__(self, *args, attached=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attached = list(attached)
+        self.fields["remove"].choices = [(item["id"], item["name"]) for item in self.attached]
+        self.fields["documents"].help_text = (
+            f"{ACCEPTED_LABELS}. Up to {filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)} each, "
+            f"{filesizeformat(settings.UPLOAD_MAX_DRAFT_SIZE)} and {settings.UPLOAD_MAX_FILES} "
+            "files in all. You can select several files at once."
+        )
+
+    def clean_documents(self):
+        accepted, problems = [], []
+        for uploaded in self.cleaned_data["documents"]:
+            name = display_name(uploaded.name)
+            if uploaded.size > settings.UPLOAD_MAX_FILE_SIZE:
+                problems.append(
+                    f"“{name}” is {filesizeformat(uploaded.size)}: each file must be "
+                    f"{filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)} or smaller."
+                )
+                continue
+            try:
+                kind = identify(uploaded)
+            except RejectedFile as exc:
+                problems.append(str(exc))
+                continue
+            accepted.append((uploaded, kind))
+        if problems:
+            raise forms.ValidationError(problems)
+        return accepted
+
+    def clean(self):
+        cleaned = super().clean()
+        if "documents" not in cleaned:
+            return cleaned
+        removing = set(cleaned.get("remove") or [])
+        kept = [item for item in self.attached if item["id"] not in removing]
+        new = cleaned["documents"]
+        if not kept and not new:
+            self.add_error("documents", "Attach at least one requirements document.")
+        elif len(kept) + len(new) > settings.UPLOAD_MAX_FILES:
+            self.add_error(
+                "documents",
+                f"A project can have at most {settings.UPLOAD_MAX_FILES} documents; "
+                f"this would make {len(kept) + len(new)}. Remove some first.",
+            )
+        else:
+            total = sum(item["size"] for item in kept) + sum(f.size for f, _ in new)
+            if total > settings.UPLOAD_MAX_DRAFT_SIZE:
+                self.add_error(
+                    "documents",
+                    f"All documents together must be {filesizeformat(settings.UPLOAD_MAX_DRAFT_SIZE)} "
+                    f"or less; this would make {filesizeformat(total)}.",
+                )
+        return cleaned
+
+
+def _https_host(*hosts, suffixes=()):
+    def check(value):
+        parts = urlsplit(value)
+        host = (parts.hostname or "").lower()
+        return parts.scheme == "https" and (host in hosts or any(host.endswith(s) for s in suffixes))
+
+    return check
+
+
+_S3 = re.compile(r"^s3://(?!-)[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/[^\s]*)?$")
+
+# connector type -> (is it a URL?, check, what to write)
+CONNECTOR_RULES = {
+    ConnectorType.WEBSITE: (True, lambda v: urlsplit(v).scheme in ("http", "https"), "a web address starting with https://"),
+    ConnectorType.GOOGLE_DRIVE: (True, _https_host("drive.google.com", "docs.google.com"), "a link starting with https://drive.google.com/"),
+    ConnectorType.SHAREPOINT: (True, _https_host("onedrive.live.com", suffixes=(".sharepoint.com",)), "a link to your-company.sharepoint.com or onedrive.live.com"),
+    ConnectorType.DROPBOX: (True, _https_host("dropbox.com", "www.dropbox.com"), "a link starting with https://www.dropbox.com/"),
+    ConnectorType.S3: (False, lambda v: bool(_S3.match(v)), "a bucket address like s3://my-bucket/drawings/"),
+    ConnectorType.REST_API: (True, lambda v: urlsplit(v).scheme == "https", "an https:// endpoint"),
+}
+
+
+class ConnectorForm(forms.Form):
+    connector_type = forms.ChoiceField(
+        required=False,
+        label="Connector type",
+        choices=[("", "Choose a type")] + ConnectorType.choices,
+        help_text="Where the data lives.",
+    )
+    target = forms.CharField(
+        required=False,
+        max_length=2048,
+        label="URL or identifier",
+        help_text="For example https://drive.google.com/drive/folders/… or s3://bucket/prefix/.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, target = cleaned.get("connector_type"), (cleaned.get("target") or "").strip()
+        if not kind and not target:
+            return cleaned
+        if not kind:
+            self.add_error("connector_type", "Choose a connector type.")
+            return cleaned
+        if not target:
+            self.add_error("target", "Enter the URL or identifier for this connector.")
+            return cleaned
+        is_url, check, expected = CONNECTOR_RULES[kind]
+        if is_url:
+            try:
+                URLValidator(schemes=["http", "https"])(target)
+            except forms.ValidationError:
+                self.add_error("target", f"Enter {expected}.")
+                return cleaned
+            if urlsplit(target).username or urlsplit(target).password:
+                self.add_error("target", "Do not put a username or password in the link.")
+                return cleaned
+        if not check(target):
+            self.add_error("target", f"Enter {expected}.")
+            return cleaned
+        cleaned["target"] = target
+        return cleaned
+
+
+class BaseConnectorFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            key = (form.cleaned_data.get("connector_type"), form.cleaned_data.get("target"))
+            if key[0] and key in seen:
+                form.add_error("target", "This connector is already in the list.")
+            seen.add(key)
+
+
+MAX_CONNECTORS = 20
+
+ConnectorFormSet = forms.formset_factory(
+    ConnectorForm,
+    formset=BaseConnectorFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=MAX_CONNECTORS,
+    validate_max=True,
+    absolute_max=MAX_CONNECTORS + 5,
+)
+
+
+class SourcesForm(StepForm):
+    """A form with a formset inside: formtools stores the raw POST, so both replay together."""
+
+    title = "Data sources"
+
+    ai_sourcing_enabled = forms.BooleanField(
+        required=False,
+        label="Let AI find relevant public data sources",
+        help_text="Building codes, weather and energy benchmarks for the project's location.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connectors = ConnectorFormSet(
+            data=self.data if self.is_bound else None,
+            prefix=self.add_prefix("connectors"),
+        )
+
+    def is_valid(self):
+        # Both, always: so that both show their errors.
+        form_valid = super().is_valid()
+        return self.connectors.is_valid() and form_valid
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.connectors.is_valid():
+            cleaned["connectors"] = [
+                {"connector_type": form.cleaned_data["connector_type"], "target": form.cleaned_data["target"]}
+                for form in self.connectors.forms
+                if form.cleaned_data.get("connector_type")
+                and not (self.connectors.can_delete and self.connectors._should_delete_form(form))
+            ]
+        return cleaned
+
+    @property
+    def error_count(self):
+        return len(self.errors) + sum(len(f.errors) for f in self.connectors.forms) + len(
+            self.connectors.non_form_errors()
+        )
+
+
+class ReviewForm(StepForm):
+    title = "Review & create"
+
+    confirm = forms.BooleanField(
+        label="I have checked these answers and want to create the project",
+        help_text="You can still change any section above before you create the project.",
+        error_messages={"required": "Tick the box to confirm you have checked your answers."},
+    )
+
+
+STEPS = [
+    ("details", DetailsForm),
+    ("requirements", RequirementsForm),
+    ("sources", SourcesForm),
+    ("review", ReviewForm),
+]

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+from .wizard import ProjectWizard
+
+app_name = "projects"
+
+wizard = ProjectWizard.as_view(url_name="projects:wizard_step", done_step_name="done")
+
+urlpatterns = [
+    path("", views.project_list, name="list"),
+    path("<int:pk>/", views.project_detail, name="detail"),
+    path("<int:pk>/documents/<int:document_id>/", views.project_document, name="document"),
+    path("drafts/", views.draft_list, name="drafts"),
+    path("new/", wizard, name="wizard_new"),
+    path("new/<uuid:draft_id>/", wizard, name="wizard_resume"),
+    path("new/<uuid:draft_id>/discard/", views.draft_discard, name="draft_discard"),
+    path("new/<uuid:draft_id>/files/<str:file_id>/", views.draft_file, name="draft_file"),
+    path("new/<uuid:draft_id>/<str:step>/", wizard, name="wizard_step"),
+]

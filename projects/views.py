@@ -1,0 +1,118 @@
+"""Pages around the wizard: my projects, a project, its documents, my drafts, sign-up."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from sessions_store.owners import request_owner
+from sessions_store.store import get_draft_store
+
+from .models import Project
+from .wizard import STEP_TITLES, delete_draft_files, draft_file_storage, error_summary
+
+
+def home(request):
+    return render(request, "home.html")
+
+
+@login_required
+def project_list(request):
+    projects = Project.objects.filter(owner=request.user).only(
+        "id", "project_name", "building_type", "priority", "created_at"
+    )
+    return render(request, "projects/project_list.html", {"projects": projects})
+
+
+@login_required
+def project_detail(request, pk):
+    project = get_object_or_404(Project.objects.filter(owner=request.user), pk=pk)
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "documents": project.documents.all(),
+            "connectors": project.connectors.all(),
+        },
+    )
+
+
+@login_required
+def project_document(request, pk, document_id):
+    project = get_object_or_404(Project.objects.filter(owner=request.user), pk=pk)
+    document = get_object_or_404(project.documents, pk=document_id)
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing") from None
+    return FileResponse(
+        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
+    )
+
+
+def _owned_draft(request, draft_id):
+    owner = request_owner(request)
+    draft, _ = get_draft_store().load(str(draft_id), slide=False)
+    if draft is None or owner is None or not owner.owns(draft):
+        raise Http404("No such draft")
+    return draft
+
+
+def draft_list(request):
+    owner = request_owner(request)
+    drafts = get_draft_store().list_for_owner(owner.key) if owner else []
+    steps = list(STEP_TITLES)
+    rows = [
+        {
+            "draft": draft,
+            "name": draft.project_name or "Untitled project",
+            "step_number": steps.index(draft.current_step) + 1 if draft.current_step in steps else 1,
+            "step_title": STEP_TITLES.get(draft.current_step, STEP_TITLES[steps[0]]),
+            "resume_url": reverse("projects:wizard_resume", args=[draft.id]),
+            "discard_url": reverse("projects:draft_discard", args=[draft.id]),
+        }
+        for draft in drafts
+    ]
+    return render(request, "projects/draft_list.html", {"rows": rows, "step_count": len(steps)})
+
+
+@require_POST
+def draft_discard(request, draft_id):
+    draft = _owned_draft(request, draft_id)
+    get_draft_store().delete(draft, action="delete")
+    delete_draft_files(draft)
+    messages.success(request, f"Draft “{draft.project_name or 'Untitled project'}” discarded.")
+    return redirect("projects:drafts")
+
+
+def draft_file(request, draft_id, file_id):
+    draft = _owned_draft(request, draft_id)
+    item = next((item for item in draft.files if item["id"] == file_id), None)
+    if item is None:
+        raise Http404("No such file")
+    try:
+        handle = draft_file_storage().open(item["tmp_name"], "rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing") from None
+    return FileResponse(handle, as_attachment=True, filename=item["name"], content_type=item["content_type"])
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("projects:list")
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Your account is ready.")
+        return redirect(request.POST.get("next") or "projects:list")
+    return render(
+        request,
+        "registration/signup.html",
+        {"form": form, "form_errors": error_summary(form), "next": request.GET.get("next", "")},
+    )

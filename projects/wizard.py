@@ -1,0 +1,515 @@
+"""The four-step project wizard: formtools' NamedUrlSessionWizardView over the Redis draft store.
+
+What this class changes in formtools, and why (see shared/notes/formtools.md):
+- State lives in the draft named by the URL's UUID (``DraftStorage``), not in request.session.
+  The first valid step-1 POST creates it; a GET never does.
+- The URL names the step being shown or submitted. The management form's ``current_step`` and
+  ``wizard_goto_step`` are checked, never trusted: a step whose earlier steps are incomplete is
+  answered with a redirect to the first incomplete step (the seed's INVALID_STEP).
+- Documents: one multiple-file field, kept in the draft's own file list (formtools keeps one
+  file per field), stored under a per-draft temporary folder.
+- The final POST commits directly (no GET-that-commits ``done`` URL), under a per-draft lock,
+  and the Project's unique ``draft_id`` makes the commit happen exactly once.
+- A Redis error re-renders the step with what the user typed and a 503, never a 500.
+"""
+
+import logging
+import uuid
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.storage import FileSystemStorage
+from django.db import DatabaseError, IntegrityError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.generic import TemplateView
+from formtools.wizard.forms import ManagementForm
+from formtools.wizard.views import NamedUrlSessionWizardView, StepsHelper, WizardView
+
+from sessions_store import clock
+from sessions_store.drafts import request_metadata
+from sessions_store.owners import request_owner
+from sessions_store.storage import DraftStorage
+from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable
+
+from .forms import STEPS
+from .models import Project
+from .services import DocumentMissing, project_create
+from .uploads import display_name, storage_suffix
+
+logger = logging.getLogger("projects")
+
+STEP_TITLES = {name: form.title for name, form in STEPS}
+
+
+def draft_file_storage():
+    return FileSystemStorage(location=settings.DRAFT_UPLOAD_ROOT)
+
+
+def delete_draft_files(draft):
+    """Remove a draft's temporary upload folder (after a commit or a discard)."""
+    storage = draft_file_storage()
+    for item in draft.files:
+        storage.delete(item["tmp_name"])
+    try:
+        (settings.DRAFT_UPLOAD_ROOT / draft.id).rmdir()
+    except OSError:
+        pass
+
+
+class ProjectWizard(NamedUrlSessionWizardView):
+    form_list = STEPS
+    storage_name = "sessions_store.storage.DraftStorage"
+    template_name = "projects/wizard.html"
+    url_name = "projects:wizard_step"
+    done_step_name = "done"
+
+    @property
+    def file_storage(self):
+        return draft_file_storage()
+
+    def get_prefix(self, request, *args, **kwargs):
+        return "project_wizard"
+
+    # --- request handling -------------------------------------------------------------------
+
+    def dispatch(self, request, *args, **kwargs):
+        self.prefix = self.get_prefix(request, *args, **kwargs)
+        self.steps = StepsHelper(self)
+        self.owner = request_owner(request)
+        self.notice = None
+        self._new_tmp_files = []
+        draft_id = kwargs.get("draft_id")
+        self.storage = DraftStorage(self.prefix, request, self.file_storage)
+        try:
+            if draft_id is not None:
+                self.storage.open(str(draft_id))
+                refusal = self.check_draft_access(str(draft_id))
+                if refusal is not None:
+                    return refusal
+            # Skip WizardView.dispatch: it builds its own storage and writes in update_response.
+            response = super(WizardView, self).dispatch(request, *args, **kwargs)
+            self.storage.persist(step=kwargs.get("step"))
+        except DraftStoreUnavailable:
+            self._remove_new_files()
+            return self.render_unavailable(request, kwargs)
+        except (DraftConflict, DraftGone):
+            self._remove_new_files()
+            return self.render_conflict(request, kwargs)
+        self.storage.update_response(response)
+        return response
+
+    def check_draft_access(self, draft_id):
+        draft = self.storage.draft
+        if draft is not None:
+            if self.owner is None or not self.owner.owns(draft):
+                raise Http404("No such draft")
+            return None
+        if self.request.user.is_authenticated:
+            project = Project.objects.filter(draft_id=draft_id, owner=self.request.user).first()
+            if project is not None:
+                messages.info(self.request, "This project has already been created.")
+                return redirect(project)
+        tomb = self.storage.tombstone_owner
+        if tomb and self.owner is not None and tomb == self.owner.key:
+            self.storage.store.note_expired(draft_id)
+            return TemplateResponse(self.request, "projects/draft_expired.html", status=410)
+        raise Http404("No such draft")
+
+    def get(self, request, *args, **kwargs):
+        step = kwargs.get("step")
+        if self.storage.draft is None:
+            # /projects/new/: step 1, nothing stored yet.
+            self.storage.current_step = self.steps.first
+            return self.render(self.get_form())
+        allowed = self.first_incomplete_step()
+        if step is None or step == self.done_step_name:
+            return redirect(self.get_step_url(self.resume_step()))
+        if step not in self.get_form_list():
+            return self.invalid_step(allowed, f"There is no step called “{step[:40]}”.")
+        if self.step_index(step) > self.step_index(allowed):
+            return self.invalid_step(allowed)
+        self.storage.current_step = step
+        return self.render(
+            self.get_form(step, data=self.storage.get_step_data(step), files=None)
+        )
+
+    def post(self, request, *args, **kwargs):
+        step = kwargs.get("step") or self.steps.first
+        form_list = self.get_form_list()
+        if step not in form_list:
+            return self.invalid_step(self.first_incomplete_step(), f"There is no step called “{step[:40]}”.")
+        allowed = self.first_incomplete_step()
+        management = ManagementForm(request.POST, prefix=self.prefix)
+        claimed = management.cleaned_data["current_step"] if management.is_valid() else step
+        if claimed in form_list and self.step_index(claimed) > self.step_index(allowed):
+            return self.invalid_step(allowed)
+        if self.step_index(step) > self.step_index(allowed):
+            return self.invalid_step(allowed)
+
+        self.storage.current_step = step
+        if step == "sources" and "add_connector" in request.POST:
+            return self.render(self.form_with_extra_connector(step))
+
+        form = self.get_form(step, data=request.POST, files=request.FILES)
+        valid = form.is_valid()
+        goto = request.POST.get("wizard_goto_step")
+        if goto:
+            # Back, or a step link: keep what was typed here, valid or not.
+            if self.storage.draft is not None:
+                self.save_step(step, form, valid)
+            if goto not in form_list:
+                goto = step
+            target = goto if self.step_index(goto) <= self.step_index(self.first_incomplete_step()) else self.first_incomplete_step()
+            if self.storage.draft is None:
+                return self.render(form)
+            self.storage.current_step = target
+            return redirect(self.get_step_url(target))
+        if not valid:
+            return self.render(form)
+
+        if self.storage.draft is None:
+            owner = request_owner(request, create=True)
+            self.owner = owner
+            self.storage.start(owner=owner, metadata=request_metadata(request))
+        self.save_step(step, form, True)
+
+        if step == self.steps.last:
+            return self.render_done(form, **kwargs)
+        next_step = self.get_next_step(step)
+        if request.POST.get("return_to_review") and self.first_incomplete_step() == self.steps.last:
+            next_step = self.steps.last
+        self.storage.current_step = next_step
+        return redirect(self.get_step_url(next_step))
+
+    # --- steps ---------------------------------------------------------------------------------
+
+    def step_index(self, step):
+        return list(self.get_form_list()).index(step)
+
+    def first_incomplete_step(self):
+        draft = self.storage.draft
+        for step in self.get_form_list():
+            if draft is None or not draft.validation.get(step):
+                return step
+        return self.steps.last
+
+    def resume_step(self):
+        current = self.storage.current_step
+        allowed = self.first_incomplete_step()
+        if current in self.get_form_list() and self.step_index(current) <= self.step_index(allowed):
+            return current
+        return allowed
+
+    def invalid_step(self, allowed, why=None):
+        messages.warning(
+            self.request,
+            (why + " " if why else "")
+            + f"Please complete “{STEP_TITLES[allowed]}” first.",
+            extra_tags="INVALID_STEP",
+        )
+        if self.storage.draft is None:
+            return redirect("projects:wizard_new")
+        self.storage.current_step = allowed
+        return redirect(self.get_step_url(allowed))
+
+    def get_step_url(self, step):
+        return reverse(self.url_name, kwargs={"draft_id": self.storage.draft.id, "step": step})
+
+    def get_form_kwargs(self, step=None):
+        if step == "requirements":
+            draft = self.storage.draft
+            return {"attached": draft.files if draft else []}
+        return {}
+
+    def form_with_extra_connector(self, step):
+        data = self.request.POST.copy()
+        key = f"{step}-connectors-TOTAL_FORMS"
+        try:
+            total = int(data.get(key, "0"))
+        except ValueError:
+            total = 0
+        from .forms import MAX_CONNECTORS
+
+        data[key] = str(min(max(total, 0) + 1, MAX_CONNECTORS))
+        form = self.get_form(step, data=data)
+        form.suppress_errors = True
+        return form
+
+    def save_step(self, step, form, valid):
+        prefix = f"{step}-"
+        data = {
+            key: values
+            for key, values in form.data.lists()
+            if key.startswith(prefix) and key != f"{step}-remove"
+        }
+        self.storage.set_step_data(step, data)
+        draft = self.storage.draft
+        if valid and step == "requirements":
+            self.apply_documents(form)
+        # An invalid step keeps what was typed, but the steps after it can't be reached until fixed.
+        draft.validation[step] = valid
+
+    def apply_documents(self, form):
+        draft = self.storage.draft
+        removing = set(form.cleaned_data.get("remove") or [])
+        removed = [item for item in draft.files if item["id"] in removing]
+        kept = [item for item in draft.files if item["id"] not in removing]
+        for uploaded, kind in form.cleaned_data["documents"]:
+            name = display_name(uploaded.name)
+            file_id = uuid.uuid4().hex[:12]
+            tmp_name = self.file_storage.save(f"{draft.id}/{file_id}{storage_suffix(name)}", uploaded)
+            self._new_tmp_files.append(tmp_name)
+            kept.append(
+                {
+                    "id": file_id,
+                    "name": name,
+                    "tmp_name": tmp_name,
+                    "size": uploaded.size,
+                    "content_type": kind.content_type,
+                    "uploaded_at": clock.now().isoformat(),
+                }
+            )
+        draft.files = kept
+        self.storage.discard_files_after_response([item["tmp_name"] for item in removed])
+
+    def _remove_new_files(self):
+        for name in self._new_tmp_files:
+            self.file_storage.delete(name)
+        self._new_tmp_files = []
+
+    # --- the commit --------------------------------------------------------------------------
+
+    def render_done(self, form, **kwargs):
+        """Revalidate every stored step (the seed's data integrity check), then commit."""
+        if not self.request.user.is_authenticated:
+            messages.info(
+                self.request,
+                "Sign in or create an account to create the project. Your draft is kept and "
+                "will be waiting for you.",
+            )
+            return redirect(f"{reverse('login')}?{urlencode({'next': self.get_step_url(self.steps.last)})}")
+        final_forms = {}
+        for step in self.get_form_list():
+            if step == self.steps.last:
+                final_forms[step] = form
+                continue
+            stored = self.get_form(step, data=self.storage.get_step_data(step), files=None)
+            if not stored.is_valid():
+                return self.render_revalidation_failure(step, stored, **kwargs)
+            final_forms[step] = stored
+        return self.done(list(final_forms.values()), form_dict=final_forms, **kwargs)
+
+    def render_revalidation_failure(self, failed_step, form, **kwargs):
+        self.storage.draft.validation[failed_step] = False
+        messages.error(
+            self.request,
+            f"“{STEP_TITLES[failed_step]}” needs your attention before the project can be created.",
+        )
+        self.storage.current_step = failed_step
+        return redirect(self.get_step_url(failed_step))
+
+    def done(self, form_list, form_dict=None, **kwargs):
+        draft = self.storage.draft
+        store = self.storage.store
+        with store.commit_lock(draft.id):
+            project = Project.objects.filter(draft_id=draft.id).first()
+            if project is None:
+                details = form_dict["details"].cleaned_data
+                try:
+                    project = project_create(
+                        draft=draft,
+                        owner=self.request.user,
+                        details=details,
+                        requirements=form_dict["requirements"].cleaned_data,
+                        sources=form_dict["sources"].cleaned_data,
+                        temp_storage=self.file_storage,
+                    )
+                except IntegrityError:
+                    project = Project.objects.filter(draft_id=draft.id).first()
+                    if project is None:
+                        raise
+                except DocumentMissing as exc:
+                    draft.files = [item for item in draft.files if item["name"] != exc.name]
+                    draft.validation["requirements"] = False
+                    messages.error(
+                        self.request,
+                        f"“{exc.name}” is no longer available. Please attach it again.",
+                    )
+                    return redirect(self.get_step_url("requirements"))
+                except DatabaseError:
+                    logger.exception("commit of draft %s failed", draft.id)
+                    form_dict[self.steps.last].commit_failed = True
+                    self.notice = (
+                        "We could not create your project just now. Nothing was lost: your "
+                        "draft and documents are safe. Please try again in a moment."
+                    )
+                    return self.render(form_dict[self.steps.last], status=503)
+        # Committed. The draft goes; if Redis fails here the project still stands, and a late
+        # request for this draft id is sent to it.
+        try:
+            store.delete(draft, action="delete")
+        except DraftStoreUnavailable:
+            logger.exception("draft %s committed but not deleted", draft.id)
+        else:
+            delete_draft_files(draft)
+        self.storage.forget()
+        messages.success(self.request, f"Project “{project.project_name}” created.")
+        return redirect(project)
+
+    # --- rendering ---------------------------------------------------------------------------
+
+    def render(self, form=None, status=200, **kwargs):
+        form = form or self.get_form()
+        context = self.get_context_data(form=form, **kwargs)
+        return self.render_to_response(context, status=status)
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form=form, **kwargs)
+        draft = self.storage.draft if hasattr(self, "storage") else None
+        current = self.steps.current if draft else self.steps.first
+        context.update(
+            {
+                "draft": draft,
+                "step_name": current,
+                "step_title": STEP_TITLES.get(current, ""),
+                "step_number": self.step_index(current) + 1,
+                "step_count": len(self.get_form_list()),
+                "step_list": self.step_list(current),
+                "form_action": self.get_step_url(current) if draft else reverse("projects:wizard_new"),
+                "error_summary": [] if getattr(form, "suppress_errors", False) else error_summary(form),
+                "hide_errors": getattr(form, "suppress_errors", False),
+                "notice": self.notice,
+                "return_to_review": self.request.GET.get("return") == "review"
+                or bool(self.request.POST.get("return_to_review")),
+                "prev_step": self.get_prev_step(current),
+            }
+        )
+        if current == "review" and draft is not None:
+            context["review_sections"] = self.review_sections()
+        if draft is None and self.owner is not None and self.request.method == "GET":
+            context["other_drafts"] = self.storage.store.list_for_owner(self.owner.key)
+        return context
+
+    def step_list(self, current):
+        allowed = self.step_index(self.first_incomplete_step()) if self.storage.draft else 0
+        items = []
+        for index, (name, title) in enumerate(STEP_TITLES.items()):
+            complete = bool(self.storage.draft and self.storage.draft.validation.get(name))
+            items.append(
+                {
+                    "name": name,
+                    "title": title,
+                    "number": index + 1,
+                    "current": name == current,
+                    "complete": complete,
+                    "url": self.get_step_url(name) if self.storage.draft and index <= allowed and name != current else None,
+                }
+            )
+        return items
+
+    def review_sections(self):
+        sections = []
+        for step, form_class in STEPS[:-1]:
+            form = self.get_form(step, data=self.storage.get_step_data(step), files=None)
+            rows = []
+            if form.is_valid():
+                rows = review_rows(step, form, self.storage.draft)
+            sections.append(
+                {
+                    "step": step,
+                    "title": STEP_TITLES[step],
+                    "rows": rows,
+                    "valid": form.is_valid(),
+                    "change_url": f"{self.get_step_url(step)}?return=review",
+                }
+            )
+        return sections
+
+    def render_unavailable(self, request, kwargs):
+        """Redis is down: say so, keep what was typed (503, never a 500)."""
+        logger.error("draft store unavailable on %s %s", request.method, request.path)
+        step = kwargs.get("step") or self.steps.first
+        # What was in memory may be half-applied (new files already removed): show only the input.
+        self.storage.forget()
+        if step not in self.get_form_list():
+            step = self.steps.first
+        data = request.POST if request.method == "POST" else None
+        self.storage.current_step = step
+        self.notice = (
+            "We can't save drafts right now because our draft storage is not responding. "
+            "Nothing you typed below has been lost: please try again in a minute."
+            + (" Files you selected will need to be chosen again." if request.FILES else "")
+        )
+        form = self.get_form(step, data=data)
+        form.suppress_errors = True
+        draft_id = kwargs.get("draft_id")
+        context = self.get_context_data(form=form)
+        if draft_id:
+            context["form_action"] = reverse(self.url_name, kwargs={"draft_id": draft_id, "step": step})
+        response = self.render_to_response(context, status=503)
+        response["Retry-After"] = "30"
+        return response
+
+    def render_conflict(self, request, kwargs):
+        messages.warning(
+            request,
+            "This draft was changed in another tab or window. Here is the latest version; "
+            "please check it and submit again.",
+        )
+        return HttpResponseRedirect(request.path)
+
+
+def error_summary(form):
+    """(anchor id, message) for every error on the step, for the summary at the top."""
+    if not form.is_bound:
+        return []
+    items = []
+    for name, errors in form.errors.items():
+        if name in form.fields:
+            anchor, label = form[name].id_for_label, form[name].label
+            items.extend((anchor, f"{label}: {message}") for message in errors)
+        else:
+            items.extend(("step-form", message) for message in errors)
+    connectors = getattr(form, "connectors", None)
+    if connectors is not None and connectors.is_bound:
+        for message in connectors.non_form_errors():
+            items.append((form.add_prefix("connectors") + "-list", message))
+        for number, row in enumerate(connectors.forms, start=1):
+            for name, errors in row.errors.items():
+                anchor = row[name].id_for_label if name in row.fields else "step-form"
+                for message in errors:
+                    items.append((anchor, f"Connector {number}: {message}"))
+    return items
+
+
+def review_rows(step, form, draft):
+    data = form.cleaned_data
+    if step == "requirements":
+        rows = [("Documents", [f"{item['name']} ({item['size']:,} bytes)" for item in draft.files])]
+        rows.append(("Notes", data.get("requirements_notes") or "—"))
+        return rows
+    if step == "sources":
+        connectors = data.get("connectors") or []
+        from .models import ConnectorType
+
+        return [
+            ("AI sourcing", "Enabled" if data.get("ai_sourcing_enabled") else "Not enabled"),
+            (
+                "Connectors",
+                [f"{ConnectorType(c['connector_type']).label}: {c['target']}" for c in connectors]
+                or "None",
+            ),
+        ]
+    rows = []
+    for name, field in form.fields.items():
+        value = data.get(name)
+        if hasattr(field, "choices") and value:
+            value = dict(field.choices).get(value, value)
+        if value in (None, ""):
+            value = "—"
+        rows.append((field.label or name.replace("_", " ").capitalize(), value))
+    return rows

@@ -1,0 +1,40 @@
+"""The seed's SessionLog: one structured line per draft action on the ``sessions_store`` logger."""
+
+import json
+import logging
+import time
+from contextlib import contextmanager
+
+logger = logging.getLogger("sessions_store")
+
+
+def log_action(action, draft_id, *, step=None, duration_ms=None, success=True, error=None, **extra):
+    record = {
+        "draft_id": str(draft_id) if draft_id else None,
+        "action": action,
+        "step": step,
+        "duration_ms": round(duration_ms, 2) if duration_ms is not None else None,
+        "success": success,
+        "error": error,
+    }
+    record.update(extra)
+    logger.log(logging.INFO if success else logging.ERROR, json.dumps(record, sort_keys=True))
+
+
+@contextmanager
+def logged(action, draft_id, *, step=None):
+    """Time the block and log it once: success, or the error it raised (which propagates)."""
+    started = time.perf_counter()
+    try:
+        yield
+    except Exception as exc:
+        log_action(
+            action,
+            draft_id,
+            step=step,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            success=False,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        raise
+    log_action(action, draft_id, step=step, duration_ms=(time.perf_counter() - started) * 1000)

@@ -1,0 +1,70 @@
+"""formtools storage over the draft store (the CookieStorage pattern: load in __init__, write once).
+
+Unlike formtools' SessionStorage it never touches ``request.session``: the state is the draft
+record in Redis, named by the draft UUID in the URL. The wizard view calls ``persist()`` once per
+request, after the handler, so a request costs one read and at most one write.
+"""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from formtools.wizard.storage.base import BaseStorage
+
+from .drafts import Draft
+from .store import get_draft_store
+
+
+class DraftStorage(BaseStorage):
+    def __init__(self, prefix, request=None, file_storage=None, draft_id=None):
+        super().__init__(prefix, request, file_storage)
+        self.store = get_draft_store()
+        self.forget()
+        if draft_id is not None:
+            self.open(draft_id)
+
+    def open(self, draft_id):
+        """Load the draft (sliding its expiry). A missing draft leaves an empty, unsaved state."""
+        self.draft, self.tombstone_owner = self.store.load(str(draft_id))
+        if self.draft is not None:
+            self.data = self.draft.wizard
+            self._snapshot = self._state()
+
+    def forget(self):
+        """Drop the draft from this request (after a commit, or when it could not be read)."""
+        self.draft = None
+        self.tombstone_owner = None
+        self.is_new = False
+        self._snapshot = None
+        self.init_data()
+
+    def start(self, *, owner, metadata):
+        """Begin a new draft in memory; it is written only by the first persist()."""
+        self.draft = Draft.new(owner=owner, metadata=metadata)
+        self.draft.wizard = self.data
+        self.is_new = True
+
+    def _state(self):
+        draft = self.draft
+        return json.dumps(
+            [draft.wizard, draft.files, draft.validation, draft.owner], cls=DjangoJSONEncoder
+        )
+
+    @property
+    def changed(self):
+        return self.draft is not None and (self.is_new or self._state() != self._snapshot)
+
+    def persist(self, step=None):
+        """Write the draft if anything changed. Redis errors propagate (a 503, never a silent loss)."""
+        if not self.changed:
+            return False
+        if self.is_new:
+            self.store.create(self.draft)
+            self.is_new = False
+        else:
+            self.store.save(self.draft, step=step)
+        self._snapshot = self._state()
+        return True
+
+    def discard_files_after_response(self, tmp_names):
+        """Queue temporary files for deletion once the response is complete (formtools' hook)."""
+        self._tmp_files.extend(tmp_names)

@@ -1,0 +1,100 @@
+import io
+import os
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_redis import get_redis_connection
+
+from sessions_store import clock
+
+from .factories import UserFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):
+    if not os.environ.get("REDIS_URL"):
+        from sessions_store import embedded
+
+        embedded.start()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # In CI a test skipped for want of a service is a failure.
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if os.environ.get("CI") and skipped and exitstatus == 0:
+        reporter.write_line(f"CI: {skipped} test(s) skipped; every test must run in CI.", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def drafts_redis():
+    """A clean drafts database for every test (real Redis, never a stand-in)."""
+    connection = get_redis_connection("drafts")
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DRAFT_UPLOAD_ROOT = tmp_path / "media" / "drafts"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    clock.reset()
+    yield clock
+    clock.reset()
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner")
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory(username="other")
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+# --- Documents with real content ----------------------------------------------------------------
+
+def pdf_bytes(text="Requirements"):
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
+        + f"% {text}\n".encode()
+        + b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+def office_bytes(kind):
+    buffer = io.BytesIO()
+    part = "word/document.xml" if kind == "docx" else "xl/workbook.xml"
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(part, "<document/>")
+    return buffer.getvalue()
+
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
+
+
+def upload(name, content, content_type="application/octet-stream"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+@pytest.fixture
+def pdf():
+    return lambda name="spec.pdf", text="Requirements": upload(name, pdf_bytes(text), "application/pdf")

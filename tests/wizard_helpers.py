@@ -1,0 +1,85 @@
+"""Driving the wizard through the test client as a browser would: GET the step, POST its form."""
+
+import re
+
+from django.urls import reverse
+
+VALID_DETAILS = {
+    "project_name": "Harbour Office Retrofit",
+    "project_description": "Replace the chillers and re-zone floors 2-5.",
+    "building_type": "commercial",
+    "square_footage": "45000",
+    "number_of_floors": "6",
+    "number_of_zones": "24",
+    "client_name": "Harbour Estates Ltd",
+    "client_email": "facilities@harbour.example",
+    "client_phone": "+44 20 7946 0000",
+    "project_location": "Bristol, UK",
+    "estimated_start_date": "2027-03-01",
+    "estimated_end_date": "2027-09-30",
+    "budget": "1250000",
+    "priority": "high",
+}
+
+
+def prefixed(step, data):
+    return {f"{step}-{key}": value for key, value in data.items()}
+
+
+def management(step):
+    return {"project_wizard-current_step": step}
+
+
+def details_post(**overrides):
+    data = dict(VALID_DETAILS, **overrides)
+    data = {key: value for key, value in data.items() if value is not None}
+    return {**prefixed("details", data), **management("details")}
+
+
+def sources_post(ai=True, connectors=()):
+    data = {
+        "sources-connectors-TOTAL_FORMS": str(max(len(connectors), 1)),
+        "sources-connectors-INITIAL_FORMS": "0",
+        "sources-connectors-MIN_NUM_FORMS": "0",
+        "sources-connectors-MAX_NUM_FORMS": "20",
+        **management("sources"),
+    }
+    if ai:
+        data["sources-ai_sourcing_enabled"] = "on"
+    for index, (kind, target) in enumerate(connectors):
+        data[f"sources-connectors-{index}-connector_type"] = kind
+        data[f"sources-connectors-{index}-target"] = target
+    return data
+
+
+def step_url(draft_id, step):
+    return reverse("projects:wizard_step", kwargs={"draft_id": draft_id, "step": step})
+
+
+def draft_id_from(response):
+    match = re.search(r"/projects/new/([0-9a-f-]{36})/", response["Location"])
+    assert match, response["Location"]
+    return match.group(1)
+
+
+def start_draft(client, **overrides):
+    response = client.post(reverse("projects:wizard_new"), details_post(**overrides))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return draft_id_from(response)
+
+
+def complete_until_review(client, documents, connectors=(("google_drive", "https://drive.google.com/drive/folders/abc"),)):
+    draft_id = start_draft(client)
+    response = client.post(
+        step_url(draft_id, "requirements"),
+        {"requirements-documents": documents, "requirements-requirements_notes": "See the spec.", **management("requirements")},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    response = client.post(step_url(draft_id, "sources"), sources_post(connectors=connectors))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response["Location"] == step_url(draft_id, "review")
+    return draft_id
+
+
+def confirm(client, draft_id):
+    return client.post(step_url(draft_id, "review"), {"review-confirm": "on", **management("review")})
