@@ -39,7 +39,7 @@ class DetailsForm(StepForm):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Optional. What is being built or changed, in a few sentences.",
+        help_text="What is being built or changed, in a few sentences.",
     )
     building_type = forms.ChoiceField(
         choices=[("", "Choose a building type")] + BuildingType.choices,
@@ -54,21 +54,21 @@ class DetailsForm(StepForm):
     )
     number_of_floors = forms.IntegerField(
         required=False, min_value=1, max_value=500,
-        help_text="Optional. Floors above and below ground, 1 to 500.",
+        help_text="Floors above and below ground, 1 to 500.",
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     number_of_zones = forms.IntegerField(
         required=False, min_value=1, max_value=10000,
-        help_text="Optional. HVAC or control zones, 1 to 10,000.",
+        help_text="HVAC or control zones, 1 to 10,000.",
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     client_name = forms.CharField(
-        required=False, max_length=200, help_text="Optional. The person or company commissioning the work."
+        required=False, max_length=200, help_text="The person or company commissioning the work."
     )
     client_email = forms.EmailField(
         required=False,
         max_length=254,
-        help_text="Optional. For example name@example.com.",
+        help_text="For example name@example.com.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
         error_messages={"invalid": "Enter the client email in the format name@example.com."},
     )
@@ -76,22 +76,22 @@ class DetailsForm(StepForm):
         required=False,
         max_length=32,
         regex=r"^\+?[0-9][0-9 ()\-.]{5,30}$",
-        help_text="Optional. Digits, spaces, brackets and dashes; a leading + for international numbers.",
+        help_text="Digits, spaces, brackets and dashes; a leading + for international numbers.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         error_messages={"invalid": "Enter a phone number like +44 20 7946 0000 or (555) 010-0000."},
     )
     project_location = forms.CharField(
-        required=False, max_length=255, help_text="Optional. Site address or city."
+        required=False, max_length=255, help_text="Site address or city."
     )
     estimated_start_date = forms.DateField(
         required=False,
-        help_text="Optional.",
+        help_text="When work is expected to begin.",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the start date as a real date, like 2027-03-31."},
     )
     estimated_end_date = forms.DateField(
         required=False,
-        help_text="Optional. Not before the start date.",
+        help_text="Not before the start date.",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter the end date as a real date, like 2027-09-30."},
     )
@@ -100,7 +100,7 @@ class DetailsForm(StepForm):
         max_digits=14,
         decimal_places=2,
         min_value=Decimal("0"),
-        help_text="Optional. In dollars; 0 or more.",
+        help_text="In dollars; 0 or more.",
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         error_messages={
             "invalid": "Enter the budget as a number, like 250000.",
@@ -176,13 +176,17 @@ class RequirementsForm(StepForm):
         max_length=5000,
         label="Notes on the requirements",
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Optional. Anything the documents do not say.",
+        help_text="Anything the documents do not say.",
     )
 
     def __init__(self, *args, attached=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.attached = list(attached)
         self.fields["remove"].choices = [(item["id"], item["name"]) for item in self.attached]
+        if not self.attached:
+            # Nothing attached yet: at least one file is required (checked in clean()).
+            self.fields["documents"].label = "Requirements documents"
+            self.fields["documents"].show_required = True
         self.fields["documents"].help_text = (
             f"{ACCEPTED_LABELS}. Up to {filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)} each, "
             f"{filesizeformat(settings.UPLOAD_MAX_DRAFT_SIZE)} and {settings.UPLOAD_MAX_FILES} "

@@ -15,16 +15,20 @@ What this class changes in formtools, and why (see shared/notes/formtools.md):
 
 import logging
 import uuid
+from datetime import date
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
 from django.db import DatabaseError, IntegrityError
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.generic import TemplateView
 from formtools.wizard.forms import ManagementForm
 from formtools.wizard.views import NamedUrlSessionWizardView, StepsHelper, WizardView
@@ -81,6 +85,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
         self.steps = StepsHelper(self)
         self.owner = request_owner(request)
         self.notice = None
+        self.store_down = False
         self._new_tmp_files = []
         draft_id = kwargs.get("draft_id")
         self.storage = DraftStorage(self.prefix, request, self.file_storage)
@@ -369,8 +374,8 @@ class ProjectWizard(NamedUrlSessionWizardView):
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form=form, **kwargs)
-        draft = self.storage.draft if hasattr(self, "storage") else None
-        current = self.steps.current if draft else self.steps.first
+        draft = self.storage.draft
+        current = self.storage.current_step or self.steps.first
         context.update(
             {
                 "draft": draft,
@@ -390,7 +395,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
         )
         if current == "review" and draft is not None:
             context["review_sections"] = self.review_sections()
-        if draft is None and self.owner is not None and self.request.method == "GET":
+        if draft is None and self.owner is not None and self.request.method == "GET" and not self.store_down:
             context["other_drafts"] = self.storage.store.list_for_owner(self.owner.key)
         return context
 
@@ -430,37 +435,48 @@ class ProjectWizard(NamedUrlSessionWizardView):
         return sections
 
     def render_unavailable(self, request, kwargs):
-        """Redis is down: say so, keep what was typed (503, never a 500)."""
+        """Redis is down: say so and keep what was typed (503, never a 500)."""
         logger.error("draft store unavailable on %s %s", request.method, request.path)
-        step = kwargs.get("step") or self.steps.first
+        self.store_down = True
         # What was in memory may be half-applied (new files already removed): show only the input.
         self.storage.forget()
-        if step not in self.get_form_list():
-            step = self.steps.first
-        data = request.POST if request.method == "POST" else None
-        self.storage.current_step = step
-        self.notice = (
+        notice = (
             "We can't save drafts right now because our draft storage is not responding. "
             "Nothing you typed below has been lost: please try again in a minute."
-            + (" Files you selected will need to be chosen again." if request.FILES else "")
         )
-        form = self.get_form(step, data=data)
-        form.suppress_errors = True
-        draft_id = kwargs.get("draft_id")
-        context = self.get_context_data(form=form)
-        if draft_id:
-            context["form_action"] = reverse(self.url_name, kwargs={"draft_id": draft_id, "step": step})
-        response = self.render_to_response(context, status=503)
+        response = self.render_with_input(request, kwargs, notice, status=503)
         response["Retry-After"] = "30"
         return response
 
     def render_conflict(self, request, kwargs):
-        messages.warning(
-            request,
-            "This draft was changed in another tab or window. Here is the latest version; "
-            "please check it and submit again.",
+        """Another request wrote the draft first: show the fresh draft with this input, unsaved."""
+        self.storage.forget()
+        try:
+            self.storage.open(str(kwargs["draft_id"]))
+        except DraftStoreUnavailable:
+            return self.render_unavailable(request, kwargs)
+        if self.storage.draft is None:
+            raise Http404("No such draft")
+        notice = (
+            "This draft was changed in another tab or window at the same time, so what you "
+            "submitted here was not saved. Your entries are below: check them and submit again."
         )
-        return HttpResponseRedirect(request.path)
+        return self.render_with_input(request, kwargs, notice, status=409)
+
+    def render_with_input(self, request, kwargs, notice, status):
+        step = kwargs.get("step") or self.steps.first
+        if step not in self.get_form_list():
+            step = self.steps.first
+        self.storage.current_step = step
+        self.notice = notice + (" Files you selected will need to be chosen again." if request.FILES else "")
+        form = self.get_form(step, data=request.POST if request.method == "POST" else None)
+        form.suppress_errors = True
+        context = self.get_context_data(form=form)
+        if kwargs.get("draft_id"):
+            context["form_action"] = reverse(
+                self.url_name, kwargs={"draft_id": kwargs["draft_id"], "step": step}
+            )
+        return self.render_to_response(context, status=status)
 
 
 def error_summary(form):
@@ -489,7 +505,7 @@ def error_summary(form):
 def review_rows(step, form, draft):
     data = form.cleaned_data
     if step == "requirements":
-        rows = [("Documents", [f"{item['name']} ({item['size']:,} bytes)" for item in draft.files])]
+        rows = [("Documents", [f"{item['name']} ({filesizeformat(item['size'])})" for item in draft.files])]
         rows.append(("Notes", data.get("requirements_notes") or "—"))
         return rows
     if step == "sources":
@@ -506,10 +522,17 @@ def review_rows(step, form, draft):
         ]
     rows = []
     for name, field in form.fields.items():
-        value = data.get(name)
-        if hasattr(field, "choices") and value:
-            value = dict(field.choices).get(value, value)
-        if value in (None, ""):
-            value = "—"
-        rows.append((field.label or name.replace("_", " ").capitalize(), value))
+        rows.append((field.label or name.replace("_", " ").capitalize(), display_value(field, data.get(name))))
     return rows
+
+
+def display_value(field, value):
+    if value in (None, ""):
+        return "—"
+    if hasattr(field, "choices"):
+        return dict(field.choices).get(value, value)
+    if isinstance(value, Decimal):
+        return f"{value.normalize():,f}" if value == value.to_integral() else f"{value:,.2f}"
+    if isinstance(value, date):
+        return date_format(value, "j F Y")
+    return value

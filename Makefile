@@ -1,0 +1,45 @@
+# Two commands for a fresh machine with Python 3.11+ (see README):
+#   make run    install into .venv, migrate, serve on http://127.0.0.1:8000 (SQLite + embedded Redis)
+#   make test   install into .venv (with test tools) and run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install install-dev redis-start redis-stop migrate superuser cleanup bench clean
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# The embedded Redis is started once, here, before any web worker (never from settings.py).
+redis-start: $(VENV)/.installed
+	@if [ -z "$$REDIS_URL" ]; then $(PY) -m sessions_store.embedded start; fi
+
+redis-stop:
+	@$(PY) -m sessions_store.embedded stop
+
+migrate: redis-start
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+
+run: migrate
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+superuser: migrate
+	DEBUG=$${DEBUG:-1} $(PY) manage.py createsuperuser
+
+clean:
+	rm -rf $(VENV) .pytest_cache staticfiles
