@@ -134,7 +134,10 @@ class RedisDraftStore(DraftStore):
         else:
             pipe.get(self.key("draft", draft_id))
         pipe.get(self.key("tomb", draft_id))
-        raw, tomb = pipe.execute()
+        if slide:
+            # The tombstone must outlive the draft it speaks for, however long reads keep it alive.
+            pipe.expire(self.key("tomb", draft_id), settings.SESSION_TTL + settings.DRAFT_TOMBSTONE_TTL)
+        raw, tomb, *_ = pipe.execute()
         if raw is None:
             return None, tomb.decode() if tomb else None
         draft = self.decode(raw)
