@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from sessions_store import clock
 from sessions_store.owners import request_owner
 from sessions_store.store import get_draft_store
 
@@ -65,7 +66,7 @@ def _owned_draft(request, draft_id):
 
 def draft_list(request):
     owner = request_owner(request)
-    drafts = get_draft_store().list_for_owner(owner.key) if owner else []
+    drafts = get_draft_store().list_owned(owner) if owner else []
     steps = list(STEP_TITLES)
     rows = [
         {
@@ -78,7 +79,9 @@ def draft_list(request):
         }
         for draft in drafts
     ]
-    return render(request, "projects/draft_list.html", {"rows": rows, "step_count": len(steps)})
+    return render(
+        request, "projects/draft_list.html", {"rows": rows, "step_count": len(steps), "now": clock.now()}
+    )
 
 
 @require_POST

@@ -97,7 +97,9 @@ class ProjectWizard(NamedUrlSessionWizardView):
                     return refusal
             # Skip WizardView.dispatch: it builds its own storage and writes in update_response.
             response = super(WizardView, self).dispatch(request, *args, **kwargs)
-            self.storage.persist(step=kwargs.get("step"))
+            # The log line names the step this request was about (never raw text from the URL).
+            step = kwargs.get("step") or (self.steps.first if draft_id is None else None)
+            self.storage.persist(step=step if step in self.get_form_list() else self.storage.current_step)
         except DraftStoreUnavailable:
             self._remove_new_files()
             return self.render_unavailable(request, kwargs)
@@ -166,13 +168,15 @@ class ProjectWizard(NamedUrlSessionWizardView):
             # Back, or a step link: keep what was typed here, valid or not.
             if self.storage.draft is not None:
                 self.save_step(step, form, valid)
-            if goto not in form_list:
-                goto = step
-            target = goto if self.step_index(goto) <= self.step_index(self.first_incomplete_step()) else self.first_incomplete_step()
             if self.storage.draft is None:
                 return self.render(form)
-            self.storage.current_step = target
-            return redirect(self.get_step_url(target))
+            if goto not in form_list:
+                goto = step
+            allowed = self.first_incomplete_step()
+            if self.step_index(goto) > self.step_index(allowed):
+                return self.invalid_step(allowed)
+            self.storage.current_step = goto
+            return redirect(self.get_step_url(goto))
         if not valid:
             return self.render(form)
 
@@ -391,12 +395,13 @@ class ProjectWizard(NamedUrlSessionWizardView):
                 "return_to_review": self.request.GET.get("return") == "review"
                 or bool(self.request.POST.get("return_to_review")),
                 "prev_step": self.get_prev_step(current),
+                "now": clock.now(),
             }
         )
         if current == "review" and draft is not None:
             context["review_sections"] = self.review_sections()
         if draft is None and self.owner is not None and self.request.method == "GET" and not self.store_down:
-            context["other_drafts"] = self.storage.store.list_for_owner(self.owner.key)
+            context["other_drafts"] = self.storage.store.list_owned(self.owner)
         return context
 
     def step_list(self, current):

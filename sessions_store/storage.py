@@ -58,7 +58,7 @@ class DraftStorage(BaseStorage):
         if not self.changed:
             return False
         if self.is_new:
-            self.store.create(self.draft)
+            self.store.create(self.draft, step=step)
             self.is_new = False
         else:
             self.store.save(self.draft, step=step)

@@ -57,7 +57,7 @@ class DraftStore:
         """Return ``(draft or None, tombstone owner or None)``. Never creates anything."""
         raise NotImplementedError("subclasses of DraftStore must provide a load() method")
 
-    def create(self, draft):
+    def create(self, draft, *, step=None):
         raise NotImplementedError("subclasses of DraftStore must provide a create() method")
 
     def save(self, draft, *, action="update", step=None, previous_owner=None):
@@ -145,8 +145,8 @@ class RedisDraftStore(DraftStore):
             draft.expires_at = clock.now() + _seconds(settings.SESSION_TTL)
         return draft, tomb.decode() if tomb else None
 
-    def create(self, draft):
-        return self.save(draft, action="create", expected_version=-1)
+    def create(self, draft, *, step=None):
+        return self.save(draft, action="create", step=step, expected_version=-1)
 
     @_unavailable_on_redis_error
     def save(self, draft, *, action="update", step=None, previous_owner=None, expected_version=None):
@@ -227,10 +227,14 @@ class RedisDraftStore(DraftStore):
             self.redis.zrem(owner_index, *gone)
         return drafts
 
+    def list_owned(self, owner):
+        """The drafts ``owner`` may open (an anonymous draft only in the browser that made it)."""
+        return [draft for draft in self.list_for_owner(owner.key) if owner.owns(draft)]
+
     def transfer(self, from_owner, to_owner):
         """Give every draft of ``from_owner`` to ``to_owner`` (an anonymous visitor logs in)."""
         moved = 0
-        for draft in self.list_for_owner(from_owner.key):
+        for draft in self.list_owned(from_owner):
             draft.owner = to_owner.key
             draft.user_agent_hash = to_owner.user_agent_hash
             try:
