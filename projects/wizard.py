@@ -359,12 +359,13 @@ class ProjectWizard(NamedUrlSessionWizardView):
                     return self.render(form_dict[self.steps.last], status=503)
         # Committed. The draft goes; if Redis fails here the project still stands, and a late
         # request for this draft id is sent to it.
+        delete_draft_files(draft)  # the project has its own copies now
         try:
             store.delete(draft, action="delete")
         except DraftStoreUnavailable:
+            # The project stands; the review POST redirects to it and cleanup_drafts removes
+            # drafts whose project exists.
             logger.exception("draft %s committed but not deleted", draft.id)
-        else:
-            delete_draft_files(draft)
         self.storage.forget()
         messages.success(self.request, f"Project “{project.project_name}” created.")
         return redirect(project)
@@ -461,7 +462,8 @@ class ProjectWizard(NamedUrlSessionWizardView):
         except DraftStoreUnavailable:
             return self.render_unavailable(request, kwargs)
         if self.storage.draft is None:
-            raise Http404("No such draft")
+            # Committed, discarded or expired meanwhile: the project, a 410, or a 404.
+            return self.check_draft_access(str(kwargs["draft_id"]))
         notice = (
             "This draft was changed in another tab or window at the same time, so what you "
             "submitted here was not saved. Your entries are below: check them and submit again."
