@@ -75,7 +75,7 @@ class DetailsForm(StepForm):
     client_phone = forms.RegexField(
         required=False,
         max_length=32,
-        regex=r"^\+?[0-9][0-9 ()\-.]{5,30}$",
+        regex=r"^\+?[0-9(][0-9 ()\-.]{5,30}$",
         help_text="Digits, spaces, brackets and dashes; a leading + for international numbers.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
         error_messages={"invalid": "Enter a phone number like +44 20 7946 0000 or (555) 010-0000."},
@@ -154,7 +154,22 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
-        return [super(MultipleFileField, self).clean(item, initial) for item in files if item]
+        cleaned, problems = [], []
+        for item in files:
+            if not item:
+                continue
+            try:
+                cleaned.append(super().clean(item, initial))
+            except forms.ValidationError as exc:
+                # Say which file: "The submitted file is empty" alone does not help with ten.
+                name = display_name(getattr(item, "name", "file"))
+                if getattr(exc, "code", "") == "empty":
+                    problems.append(f"“{name}” is empty (0 bytes).")
+                else:
+                    problems.append(f"“{name}”: {' '.join(exc.messages)}")
+        if problems:
+            raise forms.ValidationError(problems)
+        return cleaned
 
 
 class RequirementsForm(StepForm):

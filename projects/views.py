@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from sessions_store import clock
+from sessions_store.files import delete_draft_files, draft_file_storage
 from sessions_store.owners import request_owner
 from sessions_store.store import get_draft_store
 
 from .models import Project
-from .wizard import STEP_TITLES, delete_draft_files, draft_file_storage, error_summary
+from .wizard import STEP_TITLES, error_summary
 
 
 def home(request):
@@ -88,7 +89,7 @@ def draft_list(request):
 def draft_discard(request, draft_id):
     draft = _owned_draft(request, draft_id)
     get_draft_store().delete(draft, action="delete")
-    delete_draft_files(draft)
+    delete_draft_files(draft.id)
     messages.success(request, f"Draft “{draft.project_name or 'Untitled project'}” discarded.")
     return redirect("projects:drafts")
 

@@ -19,9 +19,7 @@ from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import FileSystemStorage
 from django.db import DatabaseError, IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect
@@ -35,6 +33,7 @@ from formtools.wizard.views import NamedUrlSessionWizardView, StepsHelper, Wizar
 
 from sessions_store import clock
 from sessions_store.drafts import request_metadata
+from sessions_store.files import delete_draft_files, draft_file_storage
 from sessions_store.owners import request_owner
 from sessions_store.storage import DraftStorage
 from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable
@@ -47,21 +46,6 @@ from .uploads import display_name, storage_suffix
 logger = logging.getLogger("projects")
 
 STEP_TITLES = {name: form.title for name, form in STEPS}
-
-
-def draft_file_storage():
-    return FileSystemStorage(location=settings.DRAFT_UPLOAD_ROOT)
-
-
-def delete_draft_files(draft):
-    """Remove a draft's temporary upload folder (after a commit or a discard)."""
-    storage = draft_file_storage()
-    for item in draft.files:
-        storage.delete(item["tmp_name"])
-    try:
-        (settings.DRAFT_UPLOAD_ROOT / draft.id).rmdir()
-    except OSError:
-        pass
 
 
 class ProjectWizard(NamedUrlSessionWizardView):
@@ -359,7 +343,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
                     return self.render(form_dict[self.steps.last], status=503)
         # Committed. The draft goes; if Redis fails here the project still stands, and a late
         # request for this draft id is sent to it.
-        delete_draft_files(draft)  # the project has its own copies now
+        delete_draft_files(draft.id)  # the project has its own copies now
         try:
             store.delete(draft, action="delete")
         except DraftStoreUnavailable:
@@ -493,7 +477,8 @@ def error_summary(form):
     items = []
     for name, errors in form.errors.items():
         if name in form.fields:
-            anchor, label = form[name].id_for_label, form[name].label
+            # Radio buttons have no single label target: link to the group (its auto_id).
+            anchor, label = form[name].id_for_label or form[name].auto_id, form[name].label
             items.extend((anchor, f"{label}: {message}") for message in errors)
         else:
             items.extend(("step-form", message) for message in errors)

@@ -2,19 +2,26 @@
 
 Keys (all under the ``drafts`` cache alias's prefix, built with ``cache.make_key``):
 
-- ``draft:<id>``   the draft record as compact JSON, with a TTL of SESSION_TTL that slides on
-                   every read (GETEX) and write.
-- ``tomb:<id>``    the owner key, kept SESSION_TTL + DRAFT_TOMBSTONE_TTL: once the draft has
-                   expired it tells "expired" (410) from "never existed" (404).
-- ``index``        sorted set of every draft id by last activity (admin lists and cleanup read
-                   pages of it instead of scanning the keyspace).
-- ``owner:<key>``  sorted set of one owner's draft ids by last activity.
+- ``draft:<id>``          the draft record as compact JSON, with a TTL of SESSION_TTL that slides
+                          on every read and write.
+- ``tomb:<id>``           owner, step, owner kind and search entry, kept SESSION_TTL +
+                          DRAFT_TOMBSTONE_TTL: once the draft has expired it tells "expired" (410)
+                          from "never existed" (404), and tells cleanup which indexes to clear.
+- ``index``               sorted set of draft ids by last activity;
+  ``index:created``       ... by creation; ``index:expiry`` ... by expiry as of the last write;
+  ``index:step:<step>``   ... by last activity, per current step;
+  ``index:kind:<kind>``   ... by last activity, per owner kind (user / anonymous).
+  Admin pages and the cleanup command read pages of these instead of scanning the keyspace.
+- ``owner:<key>``         sorted set of one owner's draft ids by last activity.
+- ``search``              sorted set of "name client email|id" entries for staff search (ZSCAN).
+- ``stats:expired``       hash: expired drafts per step reached (for funnel analytics).
 
 Every key here is written through this module's raw client only (never through the cache API), so
 one encoding applies. A read costs one round trip, a write one (a Lua script that checks the
 version and writes the draft, its tombstone and both indexes atomically).
 """
 
+import hashlib
 import json
 import time
 from datetime import timedelta
@@ -60,7 +67,7 @@ class DraftStore:
     def create(self, draft, *, step=None):
         raise NotImplementedError("subclasses of DraftStore must provide a create() method")
 
-    def save(self, draft, *, action="update", step=None, previous_owner=None):
+    def save(self, draft, *, action="update", step=None, expected_version=None, ttl=None, touch=True):
         raise NotImplementedError("subclasses of DraftStore must provide a save() method")
 
     def delete(self, draft, *, action="delete"):
@@ -84,8 +91,32 @@ def _unavailable_on_redis_error(method):
     return wrapper
 
 
-# KEYS: draft, tomb, index, owner index, previous owner index
-# ARGV: expected version (-1 = create), payload, ttl, tomb ttl, score, draft id, owner key
+# Reads slide the draft's TTL up to SESSION_TTL (never shortening an expiry staff extended) and
+# keep the tombstone alive past it. One round trip.
+# KEYS: draft, tomb   ARGV: ttl, tomb ttl
+_LOAD_SCRIPT = """
+local raw = redis.call('GET', KEYS[1])
+local tomb = redis.call('GET', KEYS[2])
+local ttl = -2
+if raw then
+  ttl = redis.call('TTL', KEYS[1])
+  if ttl < tonumber(ARGV[1]) then
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  if tomb and redis.call('TTL', KEYS[2]) < ttl + tonumber(ARGV[2]) then
+    redis.call('EXPIRE', KEYS[2], ttl + tonumber(ARGV[2]))
+  end
+end
+return {raw, tomb, ttl}
+"""
+
+# The tombstone holds what the indexes need once the draft itself is gone: owner ("o"), step
+# ("s"), owner kind ("k") and search entry ("q"). Saving moves the draft between per-owner,
+# per-step and per-kind indexes by comparing with it, so every index stays exact.
+# KEYS: draft, tomb, index, index:created, index:expiry, owner, step, kind, search
+# ARGV: expected version (-1 = create), payload, ttl, tomb ttl, activity, draft id, tomb json,
+#       created, expires, search entry, key prefix, owner key, step, kind
 _SAVE_SCRIPT = """
 local current = redis.call('GET', KEYS[1])
 local expected = tonumber(ARGV[1])
@@ -96,13 +127,73 @@ else
   local stored = cjson.decode(current)['version']
   if tonumber(stored) ~= expected then return 0 end
 end
+local id = ARGV[6]
+local old = redis.call('GET', KEYS[2])
+if old then
+  local ok, t = pcall(cjson.decode, old)
+  if ok and type(t) == 'table' then
+    if t['o'] and t['o'] ~= ARGV[12] then redis.call('ZREM', ARGV[11] .. 'owner:' .. t['o'], id) end
+    if t['s'] and t['s'] ~= ARGV[13] then redis.call('ZREM', ARGV[11] .. 'index:step:' .. t['s'], id) end
+    if t['k'] and t['k'] ~= ARGV[14] then redis.call('ZREM', ARGV[11] .. 'index:kind:' .. t['k'], id) end
+    if t['q'] and t['q'] ~= ARGV[10] then redis.call('ZREM', KEYS[9], t['q']) end
+  end
+end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[7], 'EX', ARGV[4])
-redis.call('ZADD', KEYS[3], ARGV[5], ARGV[6])
-redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
-if KEYS[5] ~= KEYS[4] then redis.call('ZREM', KEYS[5], ARGV[6]) end
+redis.call('ZADD', KEYS[3], ARGV[5], id)
+redis.call('ZADD', KEYS[4], ARGV[8], id)
+redis.call('ZADD', KEYS[5], ARGV[9], id)
+redis.call('ZADD', KEYS[6], ARGV[5], id)
+redis.call('EXPIRE', KEYS[6], ARGV[4])
+redis.call('ZADD', KEYS[7], ARGV[5], id)
+redis.call('ZADD', KEYS[8], ARGV[5], id)
+redis.call('ZADD', KEYS[9], 0, ARGV[10])
 return 1
 """
+
+# Removes a draft from every index, using its tombstone. Mode "delete" removes the record and
+# the tombstone; mode "expire" acts only if the record is already gone and keeps the tombstone
+# (its owner still gets "expired", not "not found"). Returns {removed?, step reached}.
+# KEYS: draft, tomb, index, index:created, index:expiry, search   ARGV: draft id, key prefix, mode
+_FORGET_SCRIPT = """
+local id = ARGV[1]
+if ARGV[3] == 'expire' and redis.call('EXISTS', KEYS[1]) == 1 then return {0, ''} end
+local step = ''
+local old = redis.call('GET', KEYS[2])
+if old then
+  local ok, t = pcall(cjson.decode, old)
+  if ok and type(t) == 'table' then
+    if t['o'] then redis.call('ZREM', ARGV[2] .. 'owner:' .. t['o'], id) end
+    if t['s'] then redis.call('ZREM', ARGV[2] .. 'index:step:' .. t['s'], id); step = t['s'] end
+    if t['k'] then redis.call('ZREM', ARGV[2] .. 'index:kind:' .. t['k'], id) end
+    if t['q'] then redis.call('ZREM', KEYS[6], t['q']) end
+  end
+end
+local removed = redis.call('ZREM', KEYS[3], id)
+redis.call('ZREM', KEYS[4], id)
+redis.call('ZREM', KEYS[5], id)
+if ARGV[3] == 'delete' then
+  removed = redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[2])
+end
+return {removed, step}
+"""
+
+
+def owner_kind(owner_key):
+    return "user" if owner_key.startswith("u:") else "anonymous"
+
+
+def search_entry(draft):
+    """What staff search matches: project name, client name and email, draft id (lowercase)."""
+    values = draft.step_values("details")
+    parts = [
+        draft.project_name,
+        (values.get("client_name") or [""])[0],
+        (values.get("client_email") or [""])[0],
+    ]
+    text = " ".join(part.strip()[:120] for part in parts if part and part.strip())
+    return f"{text.replace('|', ' ').lower()}|{draft.id}"
 
 
 class RedisDraftStore(DraftStore):
@@ -118,6 +209,10 @@ class RedisDraftStore(DraftStore):
     def key(self, kind, ident=""):
         return self.cache.make_key(f"{kind}:{ident}" if ident else kind)
 
+    @property
+    def prefix(self):
+        return self.key("")
+
     @staticmethod
     def encode(draft):
         return json.dumps(draft.to_dict(), cls=DjangoJSONEncoder, separators=(",", ":"))
@@ -126,55 +221,77 @@ class RedisDraftStore(DraftStore):
     def decode(raw):
         return Draft.from_dict(json.loads(raw))
 
+    @staticmethod
+    def tomb_owner(raw):
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)["o"]
+        except (ValueError, KeyError, TypeError):
+            return None
+
     @_unavailable_on_redis_error
     def load(self, draft_id, *, slide=True):
-        pipe = self.redis.pipeline(transaction=False)
         if slide:
-            pipe.getex(self.key("draft", draft_id), ex=settings.SESSION_TTL)
+            raw, tomb, ttl = self._load_script(
+                keys=[self.key("draft", draft_id), self.key("tomb", draft_id)],
+                args=[settings.SESSION_TTL, settings.DRAFT_TOMBSTONE_TTL],
+            )
         else:
-            pipe.get(self.key("draft", draft_id))
-        pipe.get(self.key("tomb", draft_id))
-        if slide:
-            # The tombstone must outlive the draft it speaks for, however long reads keep it alive.
-            pipe.expire(self.key("tomb", draft_id), settings.SESSION_TTL + settings.DRAFT_TOMBSTONE_TTL)
-        raw, tomb, *_ = pipe.execute()
+            raw, tomb = self.redis.mget(self.key("draft", draft_id), self.key("tomb", draft_id))
         if raw is None:
-            return None, tomb.decode() if tomb else None
+            return None, self.tomb_owner(tomb)
         draft = self.decode(raw)
         if slide:
-            draft.expires_at = clock.now() + _seconds(settings.SESSION_TTL)
-        return draft, tomb.decode() if tomb else None
+            draft.expires_at = clock.now() + _seconds(ttl)
+        return draft, self.tomb_owner(tomb)
 
     def create(self, draft, *, step=None):
         return self.save(draft, action="create", step=step, expected_version=-1)
 
     @_unavailable_on_redis_error
-    def save(self, draft, *, action="update", step=None, previous_owner=None, expected_version=None):
+    def save(self, draft, *, action="update", step=None, expected_version=None, ttl=None, touch=True):
+        """Write ``draft`` if nobody wrote it since it was read; ``touch`` marks user activity."""
         if expected_version is None:
             expected_version = draft.version
         with logged(action, draft.id, step=step or draft.current_step):
             moment = clock.now()
-            ttl = settings.SESSION_TTL
-            draft.last_activity = moment
+            ttl = ttl or settings.SESSION_TTL
+            if touch:
+                draft.last_activity = moment
             draft.expires_at = moment + _seconds(ttl)
             draft.version = max(expected_version, 0) + 1
-            owner_index = self.key("owner", draft.owner)
+            kind = owner_kind(draft.owner)
+            current_step = draft.current_step or "details"
+            entry = search_entry(draft)
+            tomb = json.dumps({"o": draft.owner, "s": current_step, "k": kind, "q": entry})
             result = self._save_script(
                 keys=[
                     self.key("draft", draft.id),
                     self.key("tomb", draft.id),
                     self.key("index"),
-                    owner_index,
-                    self.key("owner", previous_owner) if previous_owner else owner_index,
+                    self.key("index", "created"),
+                    self.key("index", "expiry"),
+                    self.key("owner", draft.owner),
+                    self.key("index", f"step:{current_step}"),
+                    self.key("index", f"kind:{kind}"),
+                    self.key("search"),
                 ],
                 args=[
                     expected_version,
                     self.encode(draft),
                     ttl,
                     ttl + settings.DRAFT_TOMBSTONE_TTL,
-                    moment.timestamp(),
+                    draft.last_activity.timestamp(),
                     draft.id,
+                    tomb,
+                    draft.created_at.timestamp(),
+                    draft.expires_at.timestamp(),
+                    entry,
+                    self.prefix,
                     draft.owner,
+                    current_step,
+                    kind,
                 ],
             )
             if result == 1:
@@ -187,17 +304,36 @@ class RedisDraftStore(DraftStore):
             raise DraftConflict("a draft with this id already exists")
 
     @cached_property
+    def _load_script(self):
+        return self.redis.register_script(_LOAD_SCRIPT)
+
+    @cached_property
+    def _forget_script(self):
+        return self.redis.register_script(_FORGET_SCRIPT)
+
+    def forget(self, draft_id, mode):
+        """Run the forget script for one draft (``delete`` or ``expire``): (removed, step)."""
+        removed, step = self._forget_script(
+            keys=[
+                self.key("draft", draft_id),
+                self.key("tomb", draft_id),
+                self.key("index"),
+                self.key("index", "created"),
+                self.key("index", "expiry"),
+                self.key("search"),
+            ],
+            args=[draft_id, self.prefix, mode],
+        )
+        return removed, step.decode() if isinstance(step, bytes) else step
+
+    @cached_property
     def _save_script(self):
         return self.redis.register_script(_SAVE_SCRIPT)
 
     @_unavailable_on_redis_error
     def delete(self, draft, *, action="delete"):
         with logged(action, draft.id, step=draft.current_step):
-            pipe = self.redis.pipeline(transaction=True)
-            pipe.delete(self.key("draft", draft.id), self.key("tomb", draft.id))
-            pipe.zrem(self.key("index"), draft.id)
-            pipe.zrem(self.key("owner", draft.owner), draft.id)
-            pipe.execute()
+            self.forget(draft.id, "delete")
 
     def note_expired(self, draft_id, step=None):
         log_action("expire", draft_id, step=step)
@@ -207,22 +343,7 @@ class RedisDraftStore(DraftStore):
         """The owner's live drafts, most recent first, with their real remaining lifetime."""
         owner_index = self.key("owner", owner_key)
         ids = [item.decode() for item in self.redis.zrevrange(owner_index, 0, 199)]
-        if not ids:
-            return []
-        pipe = self.redis.pipeline(transaction=False)
-        for draft_id in ids:
-            pipe.get(self.key("draft", draft_id))
-            pipe.pttl(self.key("draft", draft_id))
-        replies = pipe.execute()
-        drafts, gone = [], []
-        for draft_id, raw, pttl in zip(ids, replies[::2], replies[1::2]):
-            if raw is None:
-                gone.append(draft_id)
-                continue
-            draft = self.decode(raw)
-            if pttl and pttl > 0:
-                draft.expires_at = clock.now() + _seconds(pttl / 1000)
-            drafts.append(draft)
+        drafts, gone = self._fetch(ids)
         if gone:
             self.redis.zrem(owner_index, *gone)
         return drafts
@@ -238,11 +359,103 @@ class RedisDraftStore(DraftStore):
             draft.owner = to_owner.key
             draft.user_agent_hash = to_owner.user_agent_hash
             try:
-                self.save(draft, action="update", previous_owner=from_owner.key)
+                self.save(draft, action="update")
             except (DraftConflict, DraftGone):
                 continue
             moved += 1
         return moved
+
+    # --- staff: one page of drafts, read from the indexes ----------------------------------------
+
+    SORTS = {"last_activity": "index", "created": "index:created"}
+
+    @_unavailable_on_redis_error
+    def page(self, *, sort="-last_activity", step=None, kind=None, query=None, number=1, per_page=50):
+        """``(total, drafts)`` for one admin page: never a scan of the keyspace.
+
+        Filters intersect the step / kind indexes with the sort index on the server (a short-lived
+        key). A search walks the ``search`` set with ZSCAN MATCH and keeps at most SEARCH_LIMIT hits.
+        """
+        descending = sort.startswith("-")
+        sort_key = self.key(self.SORTS.get(sort.lstrip("-"), "index"))
+        filters = []
+        if step:
+            filters.append(self.key("index", f"step:{step}"))
+        if kind:
+            filters.append(self.key("index", f"kind:{kind}"))
+        redis = self.redis
+        start = (number - 1) * per_page
+        if query:
+            ids = self._search(query.strip().lower())
+            if not ids:
+                return 0, []
+            pipe = redis.pipeline(transaction=False)
+            pipe.zmscore(sort_key, ids)
+            for key in filters:
+                pipe.zmscore(key, ids)
+            scores, *filter_scores = pipe.execute()
+            hits = [
+                (score, draft_id)
+                for index, (draft_id, score) in enumerate(zip(ids, scores))
+                if score is not None and all(f[index] is not None for f in filter_scores)
+            ]
+            hits.sort(reverse=descending)
+            total = len(hits)
+            page_ids = [draft_id for _, draft_id in hits[start : start + per_page]]
+        else:
+            source = sort_key
+            if filters:
+                source = self.key("tmp", hashlib.sha1("|".join([sort_key, *filters]).encode()).hexdigest())
+                pipe = redis.pipeline(transaction=True)
+                pipe.zinterstore(source, {sort_key: 1, **{key: 0 for key in filters}})
+                pipe.expire(source, 5)
+                pipe.execute()
+            pipe = redis.pipeline(transaction=False)
+            pipe.zcard(source)
+            (pipe.zrevrange if descending else pipe.zrange)(source, start, start + per_page - 1)
+            total, raw_ids = pipe.execute()
+            page_ids = [item.decode() for item in raw_ids]
+        return total, self._fetch(page_ids)[0]
+
+    SEARCH_LIMIT = 2000
+
+    def _search(self, text):
+        pattern = "*" + "".join("\\" + ch if ch in "*?[]\\^" else ch for ch in text) + "*"
+        found = []
+        for member, _ in self.redis.zscan_iter(self.key("search"), match=pattern, count=1000):
+            found.append(member.decode().rsplit("|", 1)[-1])
+            if len(found) >= self.SEARCH_LIMIT:
+                break
+        return found
+
+    def _fetch(self, ids):
+        """``(drafts, gone ids)``: drafts by id with their real remaining lifetime."""
+        if not ids:
+            return [], []
+        pipe = self.redis.pipeline(transaction=False)
+        for draft_id in ids:
+            pipe.get(self.key("draft", draft_id))
+            pipe.pttl(self.key("draft", draft_id))
+        replies = pipe.execute()
+        drafts, gone = [], []
+        for draft_id, raw, pttl in zip(ids, replies[::2], replies[1::2]):
+            if raw is None:
+                gone.append(draft_id)
+                continue
+            draft = self.decode(raw)
+            if pttl and pttl > 0:
+                draft.expires_at = clock.now() + _seconds(pttl / 1000)
+            drafts.append(draft)
+        return drafts, gone
+
+    @_unavailable_on_redis_error
+    def get_many(self, ids):
+        return self._fetch(list(ids))[0]
+
+    @_unavailable_on_redis_error
+    def extend(self, draft, seconds):
+        """Staff: keep a draft ``seconds`` from now, without counting it as the user's activity."""
+        return self.save(draft, action="extend", ttl=seconds, touch=False)
 
     def commit_lock(self, draft_id, timeout=60, wait=30):
         """Serialise the commits of one draft (a double click, two tabs): the second waits."""

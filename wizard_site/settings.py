@@ -184,7 +184,9 @@ UPLOAD_MAX_FILES = envint("UPLOAD_MAX_FILES", 20, minimum=1)
 # Uploads larger than this are streamed to disk rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
-DATA_UPLOAD_MAX_NUMBER_FILES = UPLOAD_MAX_FILES + 5
+# Above UPLOAD_MAX_FILES the step explains the limit; far above it Django refuses the request
+# before parsing it (a 400 page that says why), so nobody can make us write thousands of files.
+DATA_UPLOAD_MAX_NUMBER_FILES = max(100, UPLOAD_MAX_FILES * 5)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

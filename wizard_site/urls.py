@@ -13,5 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "wizard_site.errors.bad_request"
 handler404 = "wizard_site.errors.not_found"
 handler500 = "wizard_site.errors.server_error"

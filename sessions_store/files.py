@@ -1,0 +1,23 @@
+"""The temporary upload area: one folder per draft under DRAFT_UPLOAD_ROOT until the commit."""
+
+import shutil
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+
+
+def draft_file_storage():
+    return FileSystemStorage(location=settings.DRAFT_UPLOAD_ROOT)
+
+
+def delete_draft_files(draft_id):
+    """Remove a draft's temporary folder and everything in it; returns (files, bytes) removed."""
+    folder = settings.DRAFT_UPLOAD_ROOT / str(draft_id)
+    files = size = 0
+    if folder.is_dir():
+        for path in folder.rglob("*"):
+            if path.is_file():
+                files += 1
+                size += path.stat().st_size
+        shutil.rmtree(folder, ignore_errors=True)
+    return files, size

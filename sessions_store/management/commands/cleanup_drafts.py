@@ -1,0 +1,36 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from sessions_store.cleanup import CleanupBusy, cleanup_drafts
+from sessions_store.store import DraftStoreUnavailable
+
+
+class Command(BaseCommand):
+    help = (
+        "Remove what abandoned and expired drafts leave behind: index entries, temporary uploads, "
+        "orphan files and stale tombstones. Run it from cron (hourly by default)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Report what would be removed; change nothing.")
+        parser.add_argument("--batch-size", type=int, default=500, help="Entries read per round trip (default 500).")
+
+    def handle(self, *args, dry_run, batch_size, verbosity, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1")
+
+        def progress(stage, count):
+            # Every batch at -v 2; every 20 batches at the default verbosity (long runs only).
+            if verbosity >= 2 or (verbosity == 1 and count % (batch_size * 20) == 0):
+                self.stderr.write(f"... {count} {stage} checked")
+
+        try:
+            report = cleanup_drafts(batch_size=batch_size, dry_run=dry_run, progress=progress)
+        except CleanupBusy:
+            self.stdout.write("another cleanup_drafts run holds the lock; nothing done")
+            return
+        except DraftStoreUnavailable as exc:
+            raise CommandError(f"Redis is unreachable; stopped without finishing: {exc}") from exc
+        except OSError as exc:
+            raise CommandError(f"The upload area is unreachable; stopped without finishing: {exc}") from exc
+        if verbosity >= 1:
+            self.stdout.write(report.summary())
