@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.conf import settings
 from django.core.validators import URLValidator
+from django.forms.formsets import ManagementForm
 from django.template.defaultfilters import filesizeformat
 
 from .models import SQUARE_FOOTAGE_MAX, BuildingType, ConnectorType, Priority
@@ -345,6 +346,21 @@ ConnectorFormSet = forms.formset_factory(
 )
 
 
+def repair_management_form(data, prefix):
+    """Rebuild a missing or tampered formset management form from the rows actually posted."""
+    rows = {
+        int(match.group(1))
+        for key in data
+        if (match := re.match(rf"^{re.escape(prefix)}-(\d+)-", key)) and int(match.group(1)) < MAX_CONNECTORS
+    }
+    repaired = data.copy()
+    repaired[f"{prefix}-TOTAL_FORMS"] = str(max(rows, default=0) + 1)
+    repaired[f"{prefix}-INITIAL_FORMS"] = "0"
+    repaired[f"{prefix}-MIN_NUM_FORMS"] = "0"
+    repaired[f"{prefix}-MAX_NUM_FORMS"] = str(MAX_CONNECTORS)
+    return repaired
+
+
 class SourcesForm(StepForm):
     """A form with a formset inside: formtools stores the raw POST, so both replay together."""
 
@@ -358,10 +374,13 @@ class SourcesForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.connectors = ConnectorFormSet(
-            data=self.data if self.is_bound else None,
-            prefix=self.add_prefix("connectors"),
-        )
+        prefix = self.add_prefix("connectors")
+        data, self.connectors_repaired = (self.data, False) if self.is_bound else (None, False)
+        if self.is_bound and not ManagementForm(self.data, prefix=prefix).is_valid():
+            data, self.connectors_repaired = repair_management_form(self.data, prefix), True
+        self.connectors = ConnectorFormSet(data=data, prefix=prefix)
+        # Form-wide errors here are about the connector list: the summary links to it.
+        self.non_field_anchor = f"{prefix}-list"
 
     def is_valid(self):
         # Both, always: so that both show their errors.
@@ -370,6 +389,12 @@ class SourcesForm(StepForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.connectors_repaired:
+            # Never save a list we had to guess at: show it, and let the user save it again.
+            raise forms.ValidationError(
+                "The connector list could not be read completely. Check the connectors below "
+                "and save again."
+            )
         if self.connectors.is_valid():
             cleaned["connectors"] = [
                 {"connector_type": form.cleaned_data["connector_type"], "target": form.cleaned_data["target"]}

@@ -475,13 +475,15 @@ def error_summary(form):
     if not form.is_bound:
         return []
     items = []
-    for name, errors in form.errors.items():
+    # In the order of the fields on the page, form-wide errors first.
+    order = {name: index for index, name in enumerate(form.fields)}
+    for name, errors in sorted(form.errors.items(), key=lambda item: order.get(item[0], -1)):
         if name in form.fields:
             # Radio buttons have no single label target: link to the group (its auto_id).
             anchor, label = form[name].id_for_label or form[name].auto_id, form[name].label
             items.extend((anchor, f"{label}: {message}") for message in errors)
         else:
-            items.extend(("step-form", message) for message in errors)
+            items.extend((getattr(form, "non_field_anchor", "step-form"), message) for message in errors)
     connectors = getattr(form, "connectors", None)
     if connectors is not None and connectors.is_bound:
         for message in connectors.non_form_errors():

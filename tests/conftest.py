@@ -82,8 +82,9 @@ def office_bytes(kind):
     buffer = io.BytesIO()
     part = "word/document.xml" if kind == "docx" else "xl/workbook.xml"
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(part, "<document/>")
+        # A fixed timestamp: the same call gives the same bytes.
+        for name, body in (("[Content_Types].xml", "<Types/>"), (part, "<document/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), body)
     return buffer.getvalue()
 
 
