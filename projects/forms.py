@@ -1,7 +1,7 @@
 """The four step forms. Forms only validate; saving is projects.services' job."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django import forms

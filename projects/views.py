@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from sessions_store import clock
-from sessions_store.files import delete_draft_files, draft_file_storage
+from sessions_store.files import delete_draft_files, draft_file_response
 from sessions_store.owners import request_owner
 from sessions_store.store import get_draft_store
 
@@ -95,15 +95,7 @@ def draft_discard(request, draft_id):
 
 
 def draft_file(request, draft_id, file_id):
-    draft = _owned_draft(request, draft_id)
-    item = next((item for item in draft.files if item["id"] == file_id), None)
-    if item is None:
-        raise Http404("No such file")
-    try:
-        handle = draft_file_storage().open(item["tmp_name"], "rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing") from None
-    return FileResponse(handle, as_attachment=True, filename=item["name"], content_type=item["content_type"])
+    return draft_file_response(_owned_draft(request, draft_id), file_id)
 
 
 def signup(request):

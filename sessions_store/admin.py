@@ -10,14 +10,14 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 from django.utils.timesince import timeuntil
 
 from . import clock
-from .files import delete_draft_files, draft_file_storage
+from .files import delete_draft_files, draft_file_response
 from .models import DraftRecord
 from .store import get_draft_store
 
@@ -270,14 +270,7 @@ class DraftAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         draft, _ = get_draft_store().load(str(draft_id), slide=False)
-        item = next((f for f in (draft.files if draft else []) if f["id"] == file_id), None)
-        if item is None:
-            raise Http404("No such file")
-        try:
-            handle = draft_file_storage().open(item["tmp_name"], "rb")
-        except FileNotFoundError:
-            raise Http404("The file is missing") from None
-        return FileResponse(handle, as_attachment=True, filename=item["name"], content_type=item["content_type"])
+        return draft_file_response(draft, file_id)
 
 
 def connector_rows(values):

@@ -12,6 +12,7 @@ import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from redis.exceptions import LockError, RedisError
 
 from . import clock
 from .drafts import is_draft_id
-from .files import delete_draft_files
+from .files import delete_draft_files, folder_usage
 from .log import log_action
 from .store import DraftStoreUnavailable, get_draft_store
 
@@ -40,6 +41,14 @@ class CleanupReport:
     bytes: int = 0
     tombstones: int = 0
     seconds: float = 0.0
+    previous_run: object = None  # when the last real run finished, if any
+
+    @property
+    def overdue(self):
+        """The previous run is more than twice SESSION_CLEANUP_INTERVAL ago (is cron running?)."""
+        if self.previous_run is None:
+            return False
+        return (clock.now() - self.previous_run).total_seconds() > 2 * settings.SESSION_CLEANUP_INTERVAL
 
     def summary(self):
         verb = "would have " if self.dry_run else ""
@@ -47,7 +56,7 @@ class CleanupReport:
         return (
             f"{'dry run: ' if self.dry_run else ''}{verb}expired {self.expired} drafts, "
             f"{verb}removed {self.files} files ({self.bytes / 1_000_000:.1f} MB), "
-            f"{verb}removed {self.tombstones} stale tombstones, "
+            f"{verb}trimmed {self.tombstones} stale tombstones, "
             f"{verb}rescheduled {self.rescheduled} live index entries; "
             f"expired by step reached: {steps} ({self.seconds:.1f} s)"
         )
@@ -74,9 +83,15 @@ def _cleanup(batch_size, dry_run, progress):
             if progress:
                 progress(stage, count)
 
+        report.previous_run = _previous_run(store)
         _expire_index_entries(store, report, batch_size, dry_run, tick)
         _sweep_upload_area(store, report, batch_size, dry_run, tick)
         _sweep_tombstones(store, report, batch_size, dry_run, tick)
+        if not dry_run:
+            store.redis.hset(
+                store.key("stats", "cleanup"),
+                mapping={"last_run": clock.now().isoformat(), "last_summary": report.summary()},
+            )
     finally:
         try:
             lock.release()
@@ -108,7 +123,7 @@ def _expire_index_entries(store, report, batch_size, dry_run, tick):
             for draft_id in gone:
                 report.expired += 1
                 report.by_step[steps.get(draft_id) or "unknown"] += 1
-                files, size = _folder_size(draft_id)
+                files, size = folder_usage(draft_id)
                 report.files += files
                 report.bytes += size
             offset += len(ids)
@@ -121,18 +136,30 @@ def _expire_index_entries(store, report, batch_size, dry_run, tick):
                     xx=True,
                 )
                 report.rescheduled += len(live)
-            for draft_id in gone:
-                removed, step = store.forget(draft_id, "expire")
+            expired_here = Counter()
+            for draft_id, (removed, step) in zip(gone, store.forget_many(gone, "expire") if gone else []):
+                if not removed:
+                    continue  # another run got it first, or the draft came back to life
                 step = step or "unknown"
-                report.expired += 1
-                report.by_step[step] += 1
-                redis.hincrby(store.key("stats", "expired"), step, 1)
+                expired_here[step] += 1
                 files, size = delete_draft_files(draft_id)
                 report.files += files
                 report.bytes += size
                 log_action("expire", draft_id, step=step)
+            if expired_here:
+                pipe = redis.pipeline(transaction=False)
+                for step, count in expired_here.items():
+                    pipe.hincrby(store.key("stats", "expired"), step, count)
+                pipe.execute()
+                report.expired += sum(expired_here.values())
+                report.by_step.update(expired_here)
         seen += len(ids)
         tick("expired index entries", seen)
+
+
+def _previous_run(store):
+    raw = store.redis.hget(store.key("stats", "cleanup"), "last_run")
+    return datetime.fromisoformat(raw.decode()) if raw else None
 
 
 def _steps_of(store, ids):
@@ -147,17 +174,6 @@ def _steps_of(store, ids):
         except (ValueError, KeyError, TypeError):
             steps[draft_id] = None
     return steps
-
-
-def _folder_size(draft_id):
-    folder = settings.DRAFT_UPLOAD_ROOT / draft_id
-    files = size = 0
-    if folder.is_dir():
-        for path in folder.rglob("*"):
-            if path.is_file():
-                files += 1
-                size += path.stat().st_size
-    return files, size
 
 
 def _sweep_upload_area(store, report, batch_size, dry_run, tick):
@@ -238,7 +254,8 @@ def _sweep_tombstones(store, report, batch_size, dry_run, tick):
         stale = [
             key
             for key, ttl, draft_exists in zip(keys, replies[::2], replies[1::2])
-            if not draft_exists and (ttl == -1 or ttl > settings.DRAFT_TOMBSTONE_TTL)
+            # A minute of slack: a tombstone whose draft just expired has about that TTL left.
+            if not draft_exists and (ttl == -1 or ttl > settings.DRAFT_TOMBSTONE_TTL + 60)
         ]
         if stale and not dry_run:
             pipe = redis.pipeline(transaction=False)

@@ -9,6 +9,9 @@ logger = logging.getLogger("sessions_store")
 
 
 def log_action(action, draft_id, *, step=None, duration_ms=None, success=True, error=None, **extra):
+    level = logging.INFO if success else logging.ERROR
+    if not logger.isEnabledFor(level):
+        return
     record = {
         "draft_id": str(draft_id) if draft_id else None,
         "action": action,
@@ -18,7 +21,7 @@ def log_action(action, draft_id, *, step=None, duration_ms=None, success=True, e
         "error": error,
     }
     record.update(extra)
-    logger.log(logging.INFO if success else logging.ERROR, json.dumps(record, sort_keys=True))
+    logger.log(level, json.dumps(record, sort_keys=True))
 
 
 @contextmanager

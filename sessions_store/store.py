@@ -313,18 +313,21 @@ class RedisDraftStore(DraftStore):
 
     def forget(self, draft_id, mode):
         """Run the forget script for one draft (``delete`` or ``expire``): (removed, step)."""
-        removed, step = self._forget_script(
-            keys=[
-                self.key("draft", draft_id),
-                self.key("tomb", draft_id),
-                self.key("index"),
-                self.key("index", "created"),
-                self.key("index", "expiry"),
-                self.key("search"),
-            ],
-            args=[draft_id, self.prefix, mode],
-        )
-        return removed, step.decode() if isinstance(step, bytes) else step
+        return self.forget_many([draft_id], mode)[0]
+
+    def forget_many(self, draft_ids, mode):
+        """The forget script for many drafts in one round trip: [(removed, step), ...]."""
+        pipe = self.redis.pipeline(transaction=False)
+        shared = [self.key("index"), self.key("index", "created"), self.key("index", "expiry"), self.key("search")]
+        for draft_id in draft_ids:
+            self._forget_script(
+                keys=[self.key("draft", draft_id), self.key("tomb", draft_id), *shared],
+                args=[draft_id, self.prefix, mode],
+                client=pipe,
+            )
+        return [
+            (removed, step.decode() if isinstance(step, bytes) else step) for removed, step in pipe.execute()
+        ]
 
     @cached_property
     def _save_script(self):

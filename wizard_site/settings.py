@@ -174,6 +174,9 @@ SESSION_TTL = envint("SESSION_TTL", 86400, minimum=60)
 # How long after expiry we can still tell "expired" (410) from "never existed" (404).
 DRAFT_TOMBSTONE_TTL = envint("DRAFT_TOMBSTONE_TTL", 7 * 86400, minimum=0)
 DRAFT_STORE_CLASS = "sessions_store.store.RedisDraftStore"
+# How often cron runs `manage.py cleanup_drafts` (the README's cron line); the command records
+# its last run, and reports a warning when the previous run is more than twice this long ago.
+SESSION_CLEANUP_INTERVAL = envint("SESSION_CLEANUP_INTERVAL", 3600, minimum=60)
 
 # --- Uploads: a temporary area namespaced by draft until the commit, then permanent storage.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))

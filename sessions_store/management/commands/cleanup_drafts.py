@@ -32,5 +32,10 @@ class Command(BaseCommand):
             raise CommandError(f"Redis is unreachable; stopped without finishing: {exc}") from exc
         except OSError as exc:
             raise CommandError(f"The upload area is unreachable; stopped without finishing: {exc}") from exc
+        if report.overdue:
+            self.stderr.write(
+                f"warning: the previous run was at {report.previous_run:%Y-%m-%d %H:%M} UTC, more than "
+                "twice SESSION_CLEANUP_INTERVAL ago: check the cron job"
+            )
         if verbosity >= 1:
             self.stdout.write(report.summary())
