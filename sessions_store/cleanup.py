@@ -20,7 +20,7 @@ from redis.exceptions import LockError, RedisError
 
 from . import clock
 from .drafts import is_draft_id
-from .files import delete_draft_files, folder_usage
+from .files import delete_draft_files
 from .log import log_action
 from .store import DraftStoreUnavailable, get_draft_store
 
@@ -123,9 +123,7 @@ def _expire_index_entries(store, report, batch_size, dry_run, tick):
             for draft_id in gone:
                 report.expired += 1
                 report.by_step[steps.get(draft_id) or "unknown"] += 1
-                files, size = folder_usage(draft_id)
-                report.files += files
-                report.bytes += size
+            # (their folders are counted once, by the upload-area sweep that follows)
             offset += len(ids)
         else:
             if live:
@@ -211,7 +209,8 @@ def _remove(report, path, dry_run):
 
 
 def _sweep_batch(store, report, entries, dry_run, now, max_age):
-    folders = [entry for entry in entries if entry.is_dir() and is_draft_id(entry.name)]
+    # Never follow a symlink out of the upload area: a link is a stray, and only the link goes.
+    folders = [entry for entry in entries if entry.is_dir(follow_symlinks=False) and is_draft_id(entry.name)]
     strays = [entry for entry in entries if entry not in folders]
     drafts = {draft.id: draft for draft in store.get_many([entry.name for entry in folders])}
     for entry in folders:
