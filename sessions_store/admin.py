@@ -13,13 +13,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.timesince import timeuntil
 
 from . import clock
 from .files import delete_draft_files, draft_file_response
 from .models import DraftRecord
-from .store import get_draft_store
+from .store import DraftConflict, DraftGone, get_draft_store
 
 PER_PAGE = 50
 SORTS = {
@@ -170,8 +170,8 @@ class DraftAdmin(admin.ModelAdmin):
     def run_action(self, request):
         action = request.POST.get("action")
         ids = request.POST.getlist("_selected_action")
-        back = request.POST.get("back") or reverse("admin:sessions_store_draftrecord_changelist")
-        if not back.startswith("/"):
+        back = request.POST.get("back") or ""
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
             back = reverse("admin:sessions_store_draftrecord_changelist")
         if not ids:
             self.message_user(request, "Select one or more drafts first.", messages.WARNING)
@@ -208,12 +208,20 @@ class DraftAdmin(admin.ModelAdmin):
         if action == "extend":
             if not self.has_change_expiry_permission(request):
                 raise PermissionDenied
+            extended = 0
             for draft in drafts:
-                store.extend(draft, settings.SESSION_TTL)
+                try:
+                    store.extend(draft, settings.SESSION_TTL)
+                    extended += 1
+                except (DraftConflict, DraftGone):
+                    pass  # changed or expired meanwhile: reported as skipped
+            moment = clock.now()
+            skipped = len(ids) - extended
             self.message_user(
                 request,
-                f"Extended {len(drafts)} draft(s): each now expires "
-                f"{timeuntil(clock.now() + timedelta(seconds=settings.SESSION_TTL))} from now.",
+                f"Extended {extended} draft(s): each now expires "
+                f"{timeuntil(moment + timedelta(seconds=settings.SESSION_TTL), moment)} from now."
+                + (f" {skipped} skipped (changed, expired or gone meanwhile)." if skipped else ""),
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(back)
