@@ -687,14 +687,20 @@ TAMPERED = {
 }
 
 
-@pytest.mark.parametrize("changes", TAMPERED.values(), ids=TAMPERED.keys())
-def test_it_explains_a_tampered_connector_management_form(owner_client, sources_draft, changes):
+def tampered_sources_post(changes):
+    """A step-3 POST with one connector and its management form changed (None: removed)."""
     data = sources_post(connectors=[("google_drive", "https://drive.google.com/x")])
     for key, value in changes.items():
         if value is None:
             del data[key]
         else:
             data[key] = value
+    return data
+
+
+@pytest.mark.parametrize("changes", TAMPERED.values(), ids=TAMPERED.keys())
+def test_it_explains_a_tampered_connector_management_form(owner_client, sources_draft, changes):
+    data = tampered_sources_post(changes)
 
     response = owner_client.post(step_url(sources_draft, "sources"), data)
 
@@ -710,12 +716,7 @@ def test_it_explains_a_tampered_connector_management_form(owner_client, sources_
 
 @pytest.mark.parametrize("changes", TAMPERED.values(), ids=TAMPERED.keys())
 def test_it_lets_the_user_recover_from_a_tampered_management_form(owner_client, sources_draft, changes):
-    data = sources_post(connectors=[("google_drive", "https://drive.google.com/x")])
-    for key, value in changes.items():
-        if value is None:
-            del data[key]
-        else:
-            data[key] = value
+    data = tampered_sources_post(changes)
     response = owner_client.post(step_url(sources_draft, "sources"), data)
     assert response.status_code == 200
 
@@ -740,12 +741,7 @@ def test_it_saves_the_connector_page_as_shown(owner_client, sources_draft):
 
 @pytest.mark.parametrize("changes", TAMPERED.values(), ids=TAMPERED.keys())
 def test_it_adds_a_row_even_with_a_tampered_management_form(owner_client, sources_draft, changes):
-    data = sources_post(connectors=[("google_drive", "https://drive.google.com/x")])
-    for key, value in changes.items():
-        if value is None:
-            del data[key]
-        else:
-            data[key] = value
+    data = tampered_sources_post(changes)
     data["add_connector"] = "1"
 
     response = owner_client.post(step_url(sources_draft, "sources"), data)
