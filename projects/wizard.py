@@ -346,8 +346,8 @@ class ProjectWizard(NamedUrlSessionWizardView):
         try:
             store.delete(draft, action="delete")
         except DraftStoreUnavailable:
-            # The project stands; the review POST redirects to it and cleanup_drafts removes
-            # drafts whose project exists.
+            # The project stands; submitting the stale draft again finds it and redirects there
+            # (the draft then expires with its TTL).
             logger.exception("draft %s committed but not deleted", draft.id)
         self.storage.forget()
         messages.success(self.request, f"Project “{project.project_name}” created.")
