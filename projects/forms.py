@@ -116,12 +116,6 @@ class DetailsForm(StepForm):
         error_messages={"required": "Choose a priority."},
     )
 
-    def clean_project_name(self):
-        name = self.cleaned_data["project_name"]
-        if not name.strip():
-            raise forms.ValidationError("Enter a project name.")
-        return name
-
     def clean_square_footage(self):
         value = self.cleaned_data["square_footage"]
         if value <= 0:

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from .uploads import storage_suffix
+
 
 class BuildingType(models.TextChoices):
     RESIDENTIAL = "residential", "Residential"
@@ -109,8 +111,6 @@ class ProjectDocument(models.Model):
 
     @property
     def extension(self):
-        from .uploads import storage_suffix
-
         return storage_suffix(self.original_name)
 
     def get_absolute_url(self):

@@ -37,8 +37,8 @@ from sessions_store.owners import request_owner
 from sessions_store.storage import DraftStorage
 from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable
 
-from .forms import STEPS
-from .models import Project
+from .forms import MAX_CONNECTORS, STEPS
+from .models import ConnectorType, Project
 from .services import DocumentMissing, project_create
 from .uploads import display_name, storage_suffix
 
@@ -224,8 +224,6 @@ class ProjectWizard(NamedUrlSessionWizardView):
             total = int(data.get(key, "0"))
         except ValueError:
             total = 0
-        from .forms import MAX_CONNECTORS
-
         data[key] = str(min(max(total, 0) + 1, MAX_CONNECTORS))
         form = self.get_form(step, data=data)
         form.suppress_errors = True
@@ -503,8 +501,6 @@ def review_rows(step, form, draft):
         return rows
     if step == "sources":
         connectors = data.get("connectors") or []
-        from .models import ConnectorType
-
         return [
             ("AI sourcing", "Enabled" if data.get("ai_sourcing_enabled") else "Not enabled"),
             (

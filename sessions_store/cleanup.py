@@ -211,7 +211,8 @@ def _remove(report, path, dry_run):
 def _sweep_batch(store, report, entries, dry_run, now, max_age):
     # Never follow a symlink out of the upload area: a link is a stray, and only the link goes.
     folders = [entry for entry in entries if entry.is_dir(follow_symlinks=False) and is_draft_id(entry.name)]
-    strays = [entry for entry in entries if entry not in folders]
+    folder_names = {entry.name for entry in folders}
+    strays = [entry for entry in entries if entry.name not in folder_names]
     drafts = {draft.id: draft for draft in store.get_many([entry.name for entry in folders])}
     for entry in folders:
         draft = drafts.get(entry.name)

@@ -270,7 +270,7 @@ class RedisDraftStore(DraftStore):
             draft.expires_at = moment + _seconds(ttl)
             draft.version = max(expected_version, 0) + 1
             kind = owner_kind(draft.owner)
-            current_step = draft.current_step or "details"
+            current_step = draft.current_step or "details"  # a new draft is at the first step
             entry = search_entry(draft)
             tomb = json.dumps({"o": draft.owner, "s": current_step, "k": kind, "q": entry})
             result = self._save_script(
@@ -378,7 +378,7 @@ class RedisDraftStore(DraftStore):
 
     # --- staff: one page of drafts, read from the indexes ----------------------------------------
 
-    SORTS = {"last_activity": "index", "created": "index:created"}
+    SORT_INDEXES = {"last_activity": "index", "created": "index:created"}
 
     @_unavailable_on_redis_error
     def page(self, *, sort="-last_activity", step=None, kind=None, query=None, number=1, per_page=50):
@@ -388,7 +388,7 @@ class RedisDraftStore(DraftStore):
         key). A search walks the ``search`` set with ZSCAN MATCH and keeps at most SEARCH_LIMIT hits.
         """
         descending = sort.startswith("-")
-        sort_key = self.key(self.SORTS.get(sort.lstrip("-"), "index"))
+        sort_key = self.key(self.SORT_INDEXES.get(sort.lstrip("-"), "index"))
         filters = []
         if step:
             filters.append(self.key("index", f"step:{step}"))
