@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .autosave import autosave
 from .wizard import ProjectWizard
 
 app_name = "projects"
@@ -13,8 +14,10 @@ urlpatterns = [
     path("<int:pk>/documents/<int:document_id>/", views.project_document, name="document"),
     path("drafts/", views.draft_list, name="drafts"),
     path("new/", wizard, name="wizard_new"),
+    path("new/autosave/", autosave, name="autosave_new"),
     path("new/<uuid:draft_id>/", wizard, name="wizard_resume"),
     path("new/<uuid:draft_id>/discard/", views.draft_discard, name="draft_discard"),
     path("new/<uuid:draft_id>/files/<str:file_id>/", views.draft_file, name="draft_file"),
     path("new/<uuid:draft_id>/<str:step>/", wizard, name="wizard_step"),
+    path("new/<uuid:draft_id>/<str:step>/autosave/", autosave, name="autosave"),
 ]

@@ -15,17 +15,19 @@ What this class changes in formtools, and why (see shared/notes/formtools.md):
 
 import logging
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import DatabaseError, IntegrityError
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.utils.formats import date_format
 from formtools.wizard.forms import ManagementForm
 from formtools.wizard.views import NamedUrlSessionWizardView, StepsHelper, WizardView
@@ -33,10 +35,12 @@ from formtools.wizard.views import NamedUrlSessionWizardView, StepsHelper, Wizar
 from sessions_store import clock
 from sessions_store.drafts import request_metadata
 from sessions_store.files import delete_draft_files, draft_file_storage
+from sessions_store.limits import allow_creation, record_miss
 from sessions_store.owners import request_owner
 from sessions_store.storage import DraftStorage
 from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable
 
+from . import drafting
 from .forms import MAX_CONNECTORS, STEPS
 from .models import ConnectorType, Project
 from .services import DocumentMissing, project_create
@@ -68,13 +72,14 @@ class ProjectWizard(NamedUrlSessionWizardView):
         self.steps = StepsHelper(self)
         self.owner = request_owner(request)
         self.notice = None
+        self.restored_at = None
         self.store_down = False
         self._new_tmp_files = []
         draft_id = kwargs.get("draft_id")
         self.storage = DraftStorage(self.prefix, request, self.file_storage)
         try:
             if draft_id is not None:
-                self.storage.open(str(draft_id))
+                self.storage.open(str(draft_id), for_commit=self.is_commit_attempt(request, kwargs))
                 refusal = self.check_draft_access(str(draft_id))
                 if refusal is not None:
                     return refusal
@@ -83,6 +88,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
             # The log line names the step this request was about (never raw text from the URL).
             step = kwargs.get("step") or (self.steps.first if draft_id is None else None)
             self.storage.persist(step=step if step in self.get_form_list() else self.storage.current_step)
+            self.storage.release_commit_lock()  # still held: the commit did not happen
         except DraftStoreUnavailable:
             self._remove_new_files()
             return self.render_unavailable(request, kwargs)
@@ -92,11 +98,22 @@ class ProjectWizard(NamedUrlSessionWizardView):
         self.storage.update_response(response)
         return response
 
+    def is_commit_attempt(self, request, kwargs):
+        """A confirmed final POST by a signed-in user: its draft load also takes the commit lock."""
+        last = self.steps.last
+        return (
+            request.method == "POST"
+            and kwargs.get("step") == last
+            and request.user.is_authenticated
+            and not request.POST.get("wizard_goto_step")
+            and bool(request.POST.get(f"{last}-confirm"))
+        )
+
     def check_draft_access(self, draft_id):
         draft = self.storage.draft
         if draft is not None:
             if self.owner is None or not self.owner.owns(draft):
-                raise Http404("No such draft")
+                return self.not_found()
             return None
         if self.request.user.is_authenticated:
             project = Project.objects.filter(draft_id=draft_id, owner=self.request.user).first()
@@ -107,7 +124,21 @@ class ProjectWizard(NamedUrlSessionWizardView):
         if tomb and self.owner is not None and tomb == self.owner.key:
             self.storage.store.note_expired(draft_id)
             return TemplateResponse(self.request, "projects/draft_expired.html", status=410)
-        raise Http404("No such draft")
+        return self.not_found()
+
+    def not_found(self):
+        """A 404, or a 429 once this IP has missed too often (draft ids are not to be guessed)."""
+        verdict = record_miss(self.request)
+        if verdict.allowed:
+            raise Http404("No such draft")
+        response = TemplateResponse(
+            self.request,
+            "429.html",
+            {"why": "Too many requests for drafts that could not be found came from your network."},
+            status=429,
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
 
     def get(self, request, *args, **kwargs):
         step = kwargs.get("step")
@@ -123,9 +154,14 @@ class ProjectWizard(NamedUrlSessionWizardView):
         if self.step_index(step) > self.step_index(allowed):
             return self.invalid_step(allowed)
         self.storage.current_step = step
-        return self.render(
-            self.get_form(step, data=self.storage.get_step_data(step), files=None)
-        )
+        pending = self.storage.draft.pending.get(step)
+        if pending is None:
+            return self.render(self.get_form(step, data=self.storage.get_step_data(step), files=None))
+        # Autosaved but not submitted: show it as typed, without shouting about what is unfinished.
+        form = self.get_form(step, data=MultiValueDict(pending["data"]), files=None)
+        form.suppress_errors = True
+        self.restored_at = datetime.fromisoformat(pending["saved_at"])
+        return self.render(form)
 
     def post(self, request, *args, **kwargs):
         step = kwargs.get("step") or self.steps.first
@@ -139,6 +175,12 @@ class ProjectWizard(NamedUrlSessionWizardView):
             return self.invalid_step(allowed)
         if self.step_index(step) > self.step_index(allowed):
             return self.invalid_step(allowed)
+
+        posted_version = request.POST.get("draft_version")
+        draft = self.storage.draft
+        if draft is not None and posted_version not in (None, "") and posted_version != str(draft.revision):
+            # Written elsewhere (another tab, window or device) since this page was shown.
+            raise DraftConflict("the page was showing an older revision of the draft")
 
         self.storage.current_step = step
         if step == "sources" and "add_connector" in request.POST:
@@ -164,6 +206,9 @@ class ProjectWizard(NamedUrlSessionWizardView):
             return self.render(form)
 
         if self.storage.draft is None:
+            verdict = allow_creation(request)
+            if not verdict.allowed:
+                return self.render_rate_limited(request, kwargs, verdict)
             owner = request_owner(request, create=True)
             self.owner = owner
             self.storage.start(owner=owner, metadata=request_metadata(request))
@@ -183,11 +228,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
         return list(self.get_form_list()).index(step)
 
     def first_incomplete_step(self):
-        draft = self.storage.draft
-        for step in self.get_form_list():
-            if draft is None or not draft.validation.get(step):
-                return step
-        return self.steps.last
+        return drafting.first_incomplete_step(self.storage.draft)
 
     def resume_step(self):
         current = self.storage.current_step
@@ -238,6 +279,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
         }
         self.storage.set_step_data(step, data)
         draft = self.storage.draft
+        draft.pending.pop(step, None)  # submitted: the autosaved values are these now
         if valid and step == "requirements":
             self.apply_documents(form)
         # An invalid step keeps what was typed, but the steps after it can't be reached until fixed.
@@ -305,7 +347,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
     def done(self, form_list, form_dict=None, **kwargs):
         draft = self.storage.draft
         store = self.storage.store
-        with store.commit_lock(draft.id):
+        with store.commit_lock(draft.id, held=self.storage.commit_token is not None):
             project = Project.objects.filter(draft_id=draft.id).first()
             if project is None:
                 details = form_dict["details"].cleaned_data
@@ -343,6 +385,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
         delete_draft_files(draft.id)  # the project has its own copies now
         try:
             store.delete(draft, action="delete")
+            self.storage.commit_token = None  # deleting the draft released its commit lock
         except DraftStoreUnavailable:
             # The project stands; submitting the stale draft again finds it and redirects there
             # (the draft then expires with its TTL).
@@ -378,6 +421,9 @@ class ProjectWizard(NamedUrlSessionWizardView):
                 or bool(self.request.POST.get("return_to_review")),
                 "prev_step": self.get_prev_step(current),
                 "now": clock.now(),
+                "restored_at": self.restored_at,
+                "autosave_url": self.autosave_url(current),
+                "autosave_delay": settings.AUTOSAVE_DELAY_MS,
             }
         )
         if current == "review" and draft is not None:
@@ -385,6 +431,14 @@ class ProjectWizard(NamedUrlSessionWizardView):
         if draft is None and self.owner is not None and self.request.method == "GET" and not self.store_down:
             context["other_drafts"] = self.storage.store.list_owned(self.owner)
         return context
+
+    def autosave_url(self, step):
+        if step not in drafting.AUTOSAVE_STEPS or self.store_down:
+            return None
+        draft = self.storage.draft
+        if draft is None:
+            return reverse("projects:autosave_new") if step == self.steps.first else None
+        return reverse("projects:autosave", kwargs={"draft_id": draft.id, "step": step})
 
     def step_list(self, current):
         allowed = self.step_index(self.first_incomplete_step()) if self.storage.draft else 0
@@ -416,6 +470,8 @@ class ProjectWizard(NamedUrlSessionWizardView):
                     "title": STEP_TITLES[step],
                     "rows": rows,
                     "valid": form.is_valid(),
+                    # Typed (autosaved) there but not submitted: not part of what is created.
+                    "unsubmitted": step in self.storage.draft.pending,
                     "change_url": f"{self.get_step_url(step)}?return=review",
                 }
             )
@@ -433,6 +489,15 @@ class ProjectWizard(NamedUrlSessionWizardView):
         )
         response = self.render_with_input(request, kwargs, notice, status=503)
         response["Retry-After"] = "30"
+        return response
+
+    def render_rate_limited(self, request, kwargs, verdict):
+        notice = (
+            "Too many new drafts were started from your network in the last minute, so this one "
+            f"was not saved. Nothing you typed below has been lost: please try again in {verdict.retry_after} seconds."
+        )
+        response = self.render_with_input(request, kwargs, notice, status=429)
+        response["Retry-After"] = str(verdict.retry_after)
         return response
 
     def render_conflict(self, request, kwargs):

@@ -1,12 +1,14 @@
 """The draft record (the seed's ProjectSession) and who owns it."""
 
 import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 
 from . import clock
 
@@ -98,12 +100,18 @@ class Draft:
     # Attached documents: [{id, name, tmp_name, size, content_type, uploaded_at}], in upload order.
     files: list = field(default_factory=list)
     validation: dict = field(default_factory=dict)  # step name -> bool
+    # Autosaved, not yet submitted values: step -> {"data": {prefixed field: [values]}, "saved_at"}.
+    # Kept apart from the wizard's step data, so a step is complete only when it is submitted.
+    pending: dict = field(default_factory=dict)
     created_at: datetime = None
     last_activity: datetime = None
     expires_at: datetime = None
     metadata: dict = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
     version: int = 0  # write counter: every successful save increments it
+    # What pages and API clients hold ("draft_version"): it changes only when the user's data
+    # does, so a tab that only moved between steps does not make another tab's write stale.
+    revision: int = 0
 
     @classmethod
     def new(cls, *, owner, metadata):
@@ -130,16 +138,39 @@ class Draft:
     def files_size(self):
         return sum(item["size"] for item in self.files)
 
+    def pending_data(self, step):
+        """The autosaved, unsubmitted values of ``step`` (prefixed keys), or None."""
+        entry = self.pending.get(step)
+        return entry["data"] if entry else None
+
     def step_values(self, step):
         """The raw values entered for ``step`` (field -> list of strings), without the prefix."""
         prefix = f"{step}-"
         data = self.wizard["step_data"].get(step) or {}
         return {key[len(prefix):]: value for key, value in data.items() if key.startswith(prefix)}
 
+    def shown_values(self, step):
+        """Like step_values, but what the user last typed: autosaved values over submitted ones."""
+        pending = self.pending_data(step)
+        if pending is None:
+            return self.step_values(step)
+        prefix = f"{step}-"
+        return {key[len(prefix):]: value for key, value in pending.items() if key.startswith(prefix)}
+
     @property
     def project_name(self):
-        values = self.step_values("details").get("project_name") or [""]
+        values = self.shown_values("details").get("project_name") or [""]
         return values[0].strip()
+
+    def data_state(self):
+        """The user's data as one string: when it changes, the draft's revision must change."""
+        wizard = self.wizard
+        return json.dumps(
+            [wizard["step_data"], wizard["step_files"], wizard["extra_data"], self.files,
+             self.validation, self.pending],
+            cls=DjangoJSONEncoder,
+            sort_keys=True,
+        )
 
     def to_dict(self):
         return {
@@ -149,12 +180,14 @@ class Draft:
             "wizard": self.wizard,
             "files": self.files,
             "validation": self.validation,
+            "pending": self.pending,
             "created_at": _iso(self.created_at),
             "last_activity": _iso(self.last_activity),
             "expires_at": _iso(self.expires_at),
             "metadata": self.metadata,
             "schema": self.schema_version,
             "version": self.version,
+            "revision": self.revision,
         }
 
     @classmethod
@@ -166,10 +199,12 @@ class Draft:
             wizard=data.get("wizard") or empty_wizard_state(),
             files=data.get("files") or [],
             validation=data.get("validation") or {},
+            pending=data.get("pending") or {},
             created_at=_parse(data["created_at"]),
             last_activity=_parse(data["last_activity"]),
             expires_at=_parse(data["expires_at"]),
             metadata=data.get("metadata") or {},
             schema_version=data.get("schema", SCHEMA_VERSION),
             version=data.get("version", 0),
+            revision=data.get("revision", 0),
         )

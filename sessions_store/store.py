@@ -24,6 +24,7 @@ version and writes the draft, its tombstone and both indexes atomically).
 import hashlib
 import json
 import time
+from contextlib import nullcontext
 from datetime import timedelta
 from functools import cached_property, wraps
 
@@ -93,11 +94,17 @@ def _unavailable_on_redis_error(method):
 
 # Reads slide the draft's TTL up to SESSION_TTL (never shortening an expiry staff extended) and
 # keep the tombstone alive past it. One round trip.
-# KEYS: draft, tomb   ARGV: ttl, tomb ttl
+# With a third key (the commit lock) it also takes that lock for a final POST (SET NX PX), so a
+# commit costs two round trips: this one and the forget script that deletes draft and lock.
+# KEYS: draft, tomb[, commit lock]   ARGV: ttl, tomb ttl[, lock token, lock ms]
 _LOAD_SCRIPT = """
 local raw = redis.call('GET', KEYS[1])
 local tomb = redis.call('GET', KEYS[2])
 local ttl = -2
+local locked = 0
+if raw and KEYS[3] then
+  if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[4]) then locked = 1 end
+end
 if raw then
   ttl = redis.call('TTL', KEYS[1])
   if ttl < tonumber(ARGV[1]) then
@@ -108,7 +115,7 @@ if raw then
     redis.call('EXPIRE', KEYS[2], ttl + tonumber(ARGV[2]))
   end
 end
-return {raw, tomb, ttl}
+return {raw, tomb, ttl, locked}
 """
 
 # The tombstone holds what the indexes need once the draft itself is gone: owner ("o"), step
@@ -175,8 +182,16 @@ redis.call('ZREM', KEYS[5], id)
 if ARGV[3] == 'delete' then
   removed = redis.call('DEL', KEYS[1])
   redis.call('DEL', KEYS[2])
+  redis.call('DEL', ARGV[2] .. 'commit:' .. id)
 end
 return {removed, step}
+"""
+
+
+# KEYS: commit lock   ARGV: token
+_RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 """
 
 
@@ -186,7 +201,7 @@ def owner_kind(owner_key):
 
 def search_entry(draft):
     """What staff search matches: project name, client name and email, draft id (lowercase)."""
-    values = draft.step_values("details")
+    values = draft.shown_values("details")
     parts = [
         draft.project_name,
         (values.get("client_name") or [""])[0],
@@ -232,11 +247,34 @@ class RedisDraftStore(DraftStore):
 
     @_unavailable_on_redis_error
     def load(self, draft_id, *, slide=True):
+        draft, tomb_owner, _ = self._load(draft_id, slide=slide)
+        return draft, tomb_owner
+
+    @_unavailable_on_redis_error
+    def load_for_commit(self, draft_id, token, timeout=60):
+        """load(), taking the draft's commit lock in the same round trip: (draft, tomb, locked)."""
+        return self._load(draft_id, slide=True, lock=(token, timeout))
+
+    def release_commit_lock(self, draft_id, token):
+        """Give back a lock taken by load_for_commit (deleting the draft also releases it)."""
+        try:
+            self._release_script(keys=[self.key("commit", draft_id)], args=[token])
+        except RedisError:
+            pass  # it times out by itself
+
+    @cached_property
+    def _release_script(self):
+        return self.redis.register_script(_RELEASE_SCRIPT)
+
+    def _load(self, draft_id, *, slide, lock=None):
+        locked = 0
         if slide:
-            raw, tomb, ttl = self._load_script(
-                keys=[self.key("draft", draft_id), self.key("tomb", draft_id)],
-                args=[settings.SESSION_TTL, settings.DRAFT_TOMBSTONE_TTL],
-            )
+            keys = [self.key("draft", draft_id), self.key("tomb", draft_id)]
+            args = [settings.SESSION_TTL, settings.DRAFT_TOMBSTONE_TTL]
+            if lock is not None:
+                keys.append(self.key("commit", draft_id))
+                args.extend([lock[0], int(lock[1] * 1000)])
+            raw, tomb, ttl, locked = self._load_script(keys=keys, args=args)
         else:
             pipe = self.redis.pipeline(transaction=False)
             pipe.get(self.key("draft", draft_id))
@@ -245,14 +283,14 @@ class RedisDraftStore(DraftStore):
             raw, tomb, pttl = pipe.execute()
             ttl = pttl / 1000 if pttl and pttl > 0 else None
         if raw is None:
-            return None, self.tomb_owner(tomb)
+            return None, self.tomb_owner(tomb), False
         draft = self.decode(raw)
         if ttl:
             # The real expiry: reads slide it without rewriting the record.
             real = clock.now() + _seconds(ttl)
             if abs((real - draft.expires_at).total_seconds()) > 2:
                 draft.expires_at = real
-        return draft, self.tomb_owner(tomb)
+        return draft, self.tomb_owner(tomb), bool(locked)
 
     def create(self, draft, *, step=None):
         return self.save(draft, action="create", step=step, expected_version=-1)
@@ -319,17 +357,31 @@ class RedisDraftStore(DraftStore):
     def _forget_script(self):
         return self.redis.register_script(_FORGET_SCRIPT)
 
+    def _forget_keys(self, draft_id):
+        return [
+            self.key("draft", draft_id),
+            self.key("tomb", draft_id),
+            self.key("index"),
+            self.key("index", "created"),
+            self.key("index", "expiry"),
+            self.key("search"),
+        ]
+
     def forget(self, draft_id, mode):
-        """Run the forget script for one draft (``delete`` or ``expire``): (removed, step)."""
-        return self.forget_many([draft_id], mode)[0]
+        """Run the forget script for one draft (``delete`` or ``expire``): (removed, step).
+        One round trip: the script itself, not a one-entry pipeline (which checks SCRIPT EXISTS first)."""
+        removed, step = self._forget_script(
+            keys=self._forget_keys(draft_id),
+            args=[draft_id, self.prefix, mode],
+        )
+        return removed, step.decode() if isinstance(step, bytes) else step
 
     def forget_many(self, draft_ids, mode):
         """The forget script for many drafts in one round trip: [(removed, step), ...]."""
         pipe = self.redis.pipeline(transaction=False)
-        shared = [self.key("index"), self.key("index", "created"), self.key("index", "expiry"), self.key("search")]
         for draft_id in draft_ids:
             self._forget_script(
-                keys=[self.key("draft", draft_id), self.key("tomb", draft_id), *shared],
+                keys=self._forget_keys(draft_id),
                 args=[draft_id, self.prefix, mode],
                 client=pipe,
             )
@@ -473,8 +525,11 @@ class RedisDraftStore(DraftStore):
         """Staff: keep a draft ``seconds`` from now, without counting it as the user's activity."""
         return self.save(draft, action="extend", ttl=seconds, touch=False)
 
-    def commit_lock(self, draft_id, timeout=60, wait=30):
-        """Serialise the commits of one draft (a double click, two tabs): the second waits."""
+    def commit_lock(self, draft_id, timeout=60, wait=30, held=False):
+        """Serialise the commits of one draft (a double click, two tabs): the second waits.
+        ``held``: the lock was already taken by load_for_commit; nothing more to do here."""
+        if held:
+            return nullcontext()
         lock = self.redis.lock(self.key("commit", draft_id), timeout=timeout, blocking_timeout=wait)
         return _LockContext(lock)
 

@@ -178,6 +178,17 @@ DRAFT_STORE_CLASS = "sessions_store.store.RedisDraftStore"
 # its last run, and reports a warning when the previous run is more than twice this long ago.
 SESSION_CLEANUP_INTERVAL = envint("SESSION_CLEANUP_INTERVAL", 3600, minimum=60)
 
+# --- Limits (the seed's Security variables). Creations per minute per IP address:
+SESSION_RATE_LIMIT = envint("SESSION_RATE_LIMIT", 100, minimum=1)
+# Lookups of drafts that are not there (or not yours) per IP within SESSION_ATTEMPT_WINDOW
+# seconds; past it, such lookups are refused (429) until the window ends.
+SESSION_MAX_ATTEMPTS = envint("SESSION_MAX_ATTEMPTS", 5, minimum=1)
+SESSION_ATTEMPT_WINDOW = envint("SESSION_ATTEMPT_WINDOW", 900, minimum=1)
+# The largest draft record (its JSON, files excluded): an autosave or API write above it is a 413.
+SESSION_MAX_BYTES = envint("SESSION_MAX_BYTES", 64 * 1024, minimum=1024)
+# Autosave: how long after the last keystroke the page saves (milliseconds).
+AUTOSAVE_DELAY_MS = envint("AUTOSAVE_DELAY_MS", 1000, minimum=0)
+
 # --- Uploads: a temporary area namespaced by draft until the commit, then permanent storage.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 DRAFT_UPLOAD_ROOT = Path(os.environ.get("DRAFT_UPLOAD_ROOT", MEDIA_ROOT / "drafts"))
@@ -211,6 +222,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:list"
 LOGOUT_REDIRECT_URL = "home"
+# The Django session holds only the login and an anonymous visitor's draft-owner token, so it
+# lives in a signed cookie: no database or Redis round trip per request (docs/benchmarks.md).
+# The trade-off: a copied cookie stays valid after logout until it expires or the password
+# changes. SESSION_ENGINE=django.contrib.sessions.backends.db restores server-side revocation.
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE") or "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_AGE = 14 * 86400
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -228,6 +244,23 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content security policy (django-csp 4): everything from our own origin; no inline script or
+# style (the templates have no <script>, style="" or on*= handlers, and must keep it that way),
+# never framed, forms post only to us.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+CSRF_FAILURE_VIEW = "wizard_site.errors.csrf_failure"
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

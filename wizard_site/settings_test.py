@@ -18,3 +18,6 @@ if REDIS_IS_EMBEDDED:
 CACHES["drafts"]["KEY_PREFIX"] = "pwtest"
 SESSION_TTL = int(os.environ.get("SESSION_TTL", 86400))
 WHITENOISE_AUTOREFRESH = True
+# Tests look up many missing drafts from one address; the limits have tests of their own.
+SESSION_MAX_ATTEMPTS = 1000
+SESSION_RATE_LIMIT = 1000

@@ -7,6 +7,7 @@ from projects import views as project_views
 urlpatterns = [
     path("", project_views.home, name="home"),
     path("projects/", include("projects.urls")),
+    path("api/", include("projects.api_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", project_views.signup, name="signup"),

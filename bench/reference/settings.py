@@ -1,0 +1,33 @@
+"""Settings of the reference wizards: the app's settings, with the reference URLs and a session engine.
+
+BENCH_REF selects the reference:
+  a  stock NamedUrlSessionWizardView, Django database sessions (PostgreSQL)
+  b  stock NamedUrlSessionWizardView, Django cache sessions on django-redis (BENCH_SESSION_REDIS_URL)
+  c  the same views over a storage that keeps nothing between requests (the ceiling); database
+     sessions for the login only, as the app has
+"""
+
+import os
+
+from wizard_site.settings import *  # noqa: F401,F403
+from wizard_site.settings import CACHES as _APP_CACHES
+
+ROOT_URLCONF = "bench.reference.urls"
+BENCH_REF = os.environ.get("BENCH_REF", "a")
+if BENCH_REF not in ("a", "b", "c"):
+    raise RuntimeError(f"BENCH_REF must be a, b or c, got {BENCH_REF!r}")
+
+if BENCH_REF == "b":
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_CACHE_ALIAS = "sessions"
+    CACHES = {
+        **_APP_CACHES,
+        # Stock django-redis: default client and serializer (pickle), as a formtools user would.
+        "sessions": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": os.environ.get("BENCH_SESSION_REDIS_URL", "redis://127.0.0.1:6379/10"),
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+        },
+    }
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"

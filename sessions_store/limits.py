@@ -1,0 +1,68 @@
+"""Per-IP limits kept in Redis (the seed's SESSION_RATE_LIMIT and SESSION_MAX_ATTEMPTS).
+
+- Creating drafts: at most SESSION_RATE_LIMIT per minute per IP address, whether through the
+  wizard's first step, an autosave or ``POST /api/sessions``.
+- Looking up drafts that are not there: after SESSION_MAX_ATTEMPTS misses (unknown, or someone
+  else's: a 404; the owner's own expired draft, a 410, is not a miss) within SESSION_ATTEMPT_WINDOW seconds, every further miss from that IP is
+  refused until the window ends, so draft ids cannot be guessed at speed. The counter is read
+  only on the miss path: a lookup of one's own draft costs no extra round trip.
+
+A fixed window per key: one INCR (+ EXPIRE on the first hit) in a script, one round trip. If
+Redis is down the limit is not enforced; the request then fails on the draft store anyway.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from redis.exceptions import RedisError
+
+from .store import get_draft_store
+
+# KEYS: counter   ARGV: window seconds   -> {count, seconds left}
+_HIT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
+
+_script = None
+
+
+@dataclass
+class Verdict:
+    allowed: bool
+    count: int = 0
+    retry_after: int = 0
+
+
+def client_ip(request):
+    # REMOTE_ADDR only (see drafts.request_metadata): set it from X-Forwarded-For in the proxy.
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _hit(kind, ident, limit, window):
+    global _script
+    store = get_draft_store()
+    redis = store.redis
+    try:
+        if _script is None or _script.registered_client is not redis:
+            _script = redis.register_script(_HIT_SCRIPT)
+        count, ttl = _script(keys=[store.key("limit", f"{kind}:{ident}")], args=[window])
+    except RedisError:
+        return Verdict(allowed=True)
+    count, ttl = int(count), max(int(ttl), 1)
+    return Verdict(allowed=count <= limit, count=count, retry_after=ttl if count > limit else 0)
+
+
+def allow_creation(request):
+    """Count one draft creation from this IP; refused over SESSION_RATE_LIMIT a minute."""
+    return _hit("create", client_ip(request), settings.SESSION_RATE_LIMIT, 60)
+
+
+def record_miss(request):
+    """Count one lookup of a draft this IP may not see; refused over SESSION_MAX_ATTEMPTS."""
+    return _hit("miss", client_ip(request), settings.SESSION_MAX_ATTEMPTS, settings.SESSION_ATTEMPT_WINDOW)

@@ -1,0 +1,423 @@
+/* Autosave for the wizard's step form: an enhancement, the form works without it.
+ *
+ * What the user types is posted (form-encoded, files left out) to the form's data-autosave-url
+ * a moment after they stop typing. The server keeps it in the draft as "typed, not submitted";
+ * "Save and continue" still submits the step as before. The server contract (status codes,
+ * JSON, draft_version) is described in projects/autosave.py.
+ *
+ * Rules this file keeps:
+ * - One save in flight at a time; typing during a save queues one more, with the latest values.
+ * - The hidden draft_version always holds the revision of the last save, so the later submit
+ *   (or save) is not taken for a stale tab. A submit waits for a save in flight for that reason.
+ * - Errors are quiet: a status line, a retry with backoff when offline, a message under a field
+ *   only once the user has touched it. Focus never moves, typing is never blocked.
+ * - Content Security Policy: no inline styles, no eval; state is shown with classes and `hidden`.
+ */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("step-form");
+  if (!form || !form.getAttribute("data-autosave-url") || !window.fetch || !window.FormData) {
+    return;
+  }
+
+  var RETRY_DELAYS = [1000, 2000, 4000]; // then "Could not save" until `online` or more typing
+  var MAX_RETRY_AFTER = 120; // seconds: a longer Retry-After waits for the user's next change
+
+  var url = form.getAttribute("data-autosave-url");
+  var delay = parseInt(form.getAttribute("data-autosave-delay"), 10);
+  if (!(delay >= 0)) delay = 1000;
+  var step = form.getAttribute("data-step") || "";
+  var statusBox = document.getElementById("save-status");
+  var conflictBox = document.getElementById("autosave-conflict");
+
+  var changes = 0; // bumped by every edit
+  var savedChanges = 0; // `changes` as of the last values the server has
+  var sendingChanges = null; // `changes` as of the save in flight
+  var inFlight = null; // the save in flight (a promise that never rejects)
+  var queued = false; // an edit arrived during the save in flight
+  var timer = null; // debounce
+  var retryTimer = null;
+  var failures = 0; // consecutive network/503 failures
+  var stopped = false; // conflict, expired, gone, refused: no more autosaves on this page
+  var submitting = false; // the form is being submitted: no more autosaves, never a beacon
+  var touched = {}; // input names the user changed or left on this page
+  var savedValues = null; // fingerprint() of the last values the server has
+  var lastErrors = {};
+
+  // --- what is sent --------------------------------------------------------------------------
+
+  function skipped(name, value) {
+    // Files travel only with a real submit; "remove" is an action taken on submit.
+    return (typeof File !== "undefined" && value instanceof File) || name === step + "-remove";
+  }
+
+  function payload() {
+    var body = new URLSearchParams();
+    new FormData(form).forEach(function (value, name) {
+      if (!skipped(name, value)) body.append(name, value);
+    });
+    return body;
+  }
+
+  function fingerprint(body) {
+    // The values alone: a `change` after `input` (or a blur) sends nothing new.
+    var values = new URLSearchParams(body);
+    values.delete("draft_version");
+    values.delete("csrfmiddlewaretoken");
+    return values.toString();
+  }
+
+  function csrfToken() {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function versionInput() {
+    return form.querySelector("input[name=draft_version]");
+  }
+
+  // --- status line ---------------------------------------------------------------------------
+
+  function setStatus(text, state) {
+    if (!statusBox) return;
+    statusBox.textContent = text;
+    statusBox.hidden = !text;
+    statusBox.classList.remove("is-saving", "is-saved", "is-offline", "is-error");
+    if (text && state) statusBox.classList.add("is-" + state);
+  }
+
+  function clock(iso) {
+    var when = new Date(iso);
+    if (isNaN(when.getTime())) when = new Date();
+    var two = function (n) { return (n < 10 ? "0" : "") + n; };
+    return two(when.getHours()) + ":" + two(when.getMinutes());
+  }
+
+  // --- field errors, shown gently ------------------------------------------------------------
+
+  function fieldElement(name) {
+    var items = form.querySelectorAll("[name]");
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].name === name) return items[i];
+    }
+    return null;
+  }
+
+  function errorId(element) {
+    return (element.id || element.name) + "-autosave-error";
+  }
+
+  function describedBy(element, id, add) {
+    var ids = (element.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
+      return x && x !== id;
+    });
+    if (add) ids.push(id);
+    if (ids.length) element.setAttribute("aria-describedby", ids.join(" "));
+    else element.removeAttribute("aria-describedby");
+  }
+
+  function sameName(name) {
+    return Array.prototype.filter.call(form.querySelectorAll("[name]"), function (item) {
+      return item.name === name;
+    });
+  }
+
+  function hideError(name) {
+    var element = fieldElement(name);
+    if (!element) return;
+    var id = errorId(element);
+    var message = document.getElementById(id);
+    if (message) message.parentNode.removeChild(message);
+    sameName(name).forEach(function (item) { describedBy(item, id, false); });
+  }
+
+  function alreadyShown(wrapper, text) {
+    // The page itself may already show this error (from the last submit): don't say it twice.
+    if (!wrapper) return false;
+    var shown = wrapper.querySelectorAll(".error-message");
+    for (var i = 0; i < shown.length; i++) {
+      if (shown[i].textContent.indexOf(text) !== -1) return true;
+    }
+    return false;
+  }
+
+  function showError(name, messages) {
+    var element = fieldElement(name);
+    if (!element) return;
+    var text = messages.join(" ");
+    var wrapper = document.getElementById("field-" + name);
+    if (alreadyShown(wrapper, text)) {
+      hideError(name);
+      return;
+    }
+    var id = errorId(element);
+    var message = document.getElementById(id);
+    if (!message) {
+      message = document.createElement("p");
+      message.className = "autosave-error";
+      message.id = id;
+      if (wrapper) wrapper.appendChild(message);
+      else element.insertAdjacentElement("afterend", message);
+    }
+    if (message.textContent !== text) message.textContent = text;
+    sameName(name).forEach(function (item) { describedBy(item, id, true); });
+  }
+
+  function renderErrors() {
+    var shown = form.querySelectorAll(".autosave-error");
+    for (var i = 0; i < shown.length; i++) {
+      var name = shown[i].getAttribute("data-name");
+      if (name && !(touched[name] && lastErrors[name])) hideError(name);
+    }
+    Object.keys(lastErrors).forEach(function (name) {
+      if (name === "__all__" || !touched[name]) return;
+      showError(name, lastErrors[name]);
+      var element = fieldElement(name);
+      var message = element && document.getElementById(errorId(element));
+      if (message) message.setAttribute("data-name", name);
+    });
+  }
+
+  // --- saving --------------------------------------------------------------------------------
+
+  function dirty() {
+    return changes !== savedChanges;
+  }
+
+  function stop(text, state) {
+    stopped = true;
+    queued = false;
+    clearTimeout(timer);
+    clearTimeout(retryTimer);
+    setStatus(text, state);
+  }
+
+  function saved(data, sent, values) {
+    failures = 0;
+    savedChanges = Math.max(savedChanges, sent);
+    savedValues = values;
+    if (!data || data.saved === false) {
+      lastErrors = {};
+      renderErrors();
+      setStatus("");
+      return;
+    }
+    var version = versionInput();
+    var isNew = !version;
+    if (isNew) {
+      version = document.createElement("input");
+      version.type = "hidden";
+      version.name = "draft_version";
+      version.setAttribute("autocomplete", "off");
+      form.insertBefore(version, form.firstChild);
+    }
+    if (data.version !== undefined && data.version !== null) version.value = String(data.version);
+    if (isNew && data.stepUrl) {
+      // The draft was created by this save: from now on this page is that draft's step, or
+      // the submit would start a second draft.
+      history.replaceState(null, "", data.stepUrl);
+      form.action = data.stepUrl;
+      var reload = document.getElementById("autosave-reload");
+      if (reload) reload.setAttribute("href", data.stepUrl);
+    }
+    if (data.autosaveUrl) {
+      url = data.autosaveUrl;
+      form.setAttribute("data-autosave-url", url);
+    }
+    lastErrors = data.errors || {};
+    renderErrors();
+    setStatus("Saved at " + clock(data.savedAt), "saved");
+  }
+
+  function offline() {
+    if (failures < RETRY_DELAYS.length) {
+      setStatus("Offline, retrying…", "offline");
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(save, RETRY_DELAYS[failures]);
+    } else {
+      setStatus("Could not save", "error");
+    }
+    failures += 1;
+  }
+
+  function refused(response, error) {
+    var code = error.code || "";
+    var status = response.status;
+    if (status === 409) {
+      if (conflictBox) conflictBox.hidden = false;
+      stop("Not saved", "error");
+    } else if (status === 410 || status === 404) {
+      stop(error.message || "Could not save: this draft is no longer available", "error");
+    } else if (status === 429) {
+      var wait = parseInt(response.headers.get("Retry-After"), 10);
+      if (!(wait >= 0)) wait = 5;
+      setStatus("Could not save yet, retrying…", "offline");
+      clearTimeout(retryTimer);
+      if (wait <= MAX_RETRY_AFTER) retryTimer = setTimeout(save, wait * 1000);
+    } else if (status === 413) {
+      setStatus("Could not save: too long", "error");
+    } else if (status === 503) {
+      offline();
+    } else if (status === 400 && code === "INVALID_STEP") {
+      stop("Could not save", "error");
+    } else if (status === 400 || status === 403) {
+      // A refused request (CSRF, malformed) will be refused again: stop asking.
+      stop("Could not save", "error");
+    } else {
+      setStatus("Could not save", "error");
+    }
+  }
+
+  function save(options) {
+    clearTimeout(timer);
+    clearTimeout(retryTimer);
+    if (stopped || submitting) return Promise.resolve();
+    if (inFlight) {
+      queued = true;
+      return inFlight;
+    }
+    var sent = changes;
+    var body = payload();
+    var values = fingerprint(body);
+    if (values === savedValues) {
+      savedChanges = sent;
+      return Promise.resolve();
+    }
+    sendingChanges = sent;
+    setStatus("Saving…", "saving");
+    var request = {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+    };
+    if (options && options.keepalive) request.keepalive = true;
+    inFlight = fetch(url, request)
+      .then(
+        function (response) {
+          if (response.ok) {
+            return response.json().then(function (data) { saved(data, sent, values); });
+          }
+          return response
+            .json()
+            .catch(function () { return {}; })
+            .then(function (body) { refused(response, (body && body.error) || {}); });
+        },
+        function () { offline(); }
+      )
+      .catch(function () {
+        // A 200 that wasn't JSON (a proxy's page, say).
+        setStatus("Could not save", "error");
+      })
+      .then(function () {
+        inFlight = null;
+        sendingChanges = null;
+        if (queued && !stopped && !submitting) {
+          queued = false;
+          schedule();
+        }
+      });
+    return inFlight;
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    if (stopped || submitting) return;
+    timer = setTimeout(save, delay);
+  }
+
+  // --- events --------------------------------------------------------------------------------
+
+  function edited(event) {
+    var target = event.target;
+    if (!target || !target.name || submitting || stopped) return;
+    if (target.type === "file" || target.name === step + "-remove") return;
+    touched[target.name] = true;
+    changes += 1;
+    failures = 0; // typing again is a reason to try again
+    if (inFlight) queued = true;
+    else schedule();
+  }
+
+  form.addEventListener("input", edited);
+  form.addEventListener("change", edited);
+
+  form.addEventListener("focusout", function (event) {
+    var target = event.target;
+    if (!target || !target.name || target.type === "file" || target.type === "hidden") return;
+    if (touched[target.name]) return;
+    touched[target.name] = true;
+    renderErrors();
+  });
+
+  form.addEventListener("submit", function (event) {
+    clearTimeout(timer);
+    clearTimeout(retryTimer);
+    queued = false;
+    if (inFlight && !submitting) {
+      // Let the save finish first: it brings the draft_version this submit must carry.
+      event.preventDefault();
+      var submitter = event.submitter || null;
+      submitting = true;
+      inFlight.then(function () {
+        if (submitter && form.requestSubmit) form.requestSubmit(submitter);
+        else if (form.requestSubmit) form.requestSubmit();
+        else form.submit();
+      });
+      return;
+    }
+    submitting = true;
+  });
+
+  window.addEventListener("online", function () {
+    if (!stopped && !submitting && dirty()) {
+      failures = 0;
+      save();
+    }
+  });
+
+  document.addEventListener("visibilitychange", function () {
+    // Hidden may be the last chance (a phone tab is often killed, not closed). The page is still
+    // alive, so save the normal way and keep draft_version current; keepalive lets it finish.
+    if (document.visibilityState === "hidden" && !stopped && !submitting && dirty()) {
+      save({ keepalive: true });
+    }
+  });
+
+  window.addEventListener("pagehide", function () {
+    clearTimeout(timer);
+    clearTimeout(retryTimer);
+    if (stopped || submitting || !dirty() || sendingChanges === changes) return;
+    if (fingerprint(payload()) === savedValues) return;
+    // The page is going away: nobody will read an answer. The body carries csrfmiddlewaretoken.
+    // (visibilitychange to hidden comes after pagehide: count these values as sent, or a second
+    // request would go out, and on step 1 start a second draft.)
+    var body = payload();
+    savedChanges = changes;
+    var sent = false;
+    try {
+      sent = navigator.sendBeacon && navigator.sendBeacon(url, body);
+    } catch (error) {
+      sent = false;
+    }
+    if (!sent) {
+      try {
+        fetch(url, {
+          method: "POST",
+          body: body,
+          credentials: "same-origin",
+          keepalive: true,
+          headers: { "X-Requested-With": "fetch", "X-CSRFToken": csrfToken() },
+        }).catch(function () {});
+      } catch (error) {
+        // Nothing more can be done while the page unloads.
+      }
+    }
+  });
+
+  window.addEventListener("pageshow", function (event) {
+    // Back/forward cache: this page's draft_version may be old by now.
+    if (event.persisted) window.location.reload();
+  });
+})();

@@ -1,0 +1,58 @@
+"""Every wizard request costs at most two Redis round trips (issue 5's target), the commit too.
+
+Counted on the client side, where redis-py sends each round trip through one call of
+``send_packed_command`` (one command, a whole pipeline, or an EVALSHA).
+"""
+
+import pytest
+from redis.connection import AbstractConnection
+
+from .wizard_helpers import confirm, details_post, management, sources_post, start_draft, step_url
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    counted = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        counted.append(command)
+        return original(self, command, check_health=check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    return counted
+
+
+def test_each_step_of_a_whole_wizard_costs_at_most_two_round_trips(owner_client, pdf, round_trips):
+    costs = {}
+
+    def measure(name, call):
+        round_trips.clear()
+        response = call()
+        costs[name] = len(round_trips)
+        return response
+
+    # Warm the script cache (a first EVALSHA of a process may need a SCRIPT LOAD).
+    start_draft(owner_client)
+
+    measure("GET new", lambda: owner_client.get("/projects/new/"))
+    response = measure("POST details (creates)", lambda: owner_client.post("/projects/new/", details_post()))
+    draft_id = response["Location"].split("/")[3]
+    measure("GET requirements", lambda: owner_client.get(step_url(draft_id, "requirements")))
+    measure(
+        "POST requirements (upload)",
+        lambda: owner_client.post(
+            step_url(draft_id, "requirements"),
+            {"requirements-documents": [pdf()], **management("requirements")},
+        ),
+    )
+    measure("GET sources", lambda: owner_client.get(step_url(draft_id, "sources")))
+    measure("POST sources", lambda: owner_client.post(step_url(draft_id, "sources"), sources_post()))
+    measure("GET review", lambda: owner_client.get(step_url(draft_id, "review")))
+    response = measure("POST review (commit)", lambda: confirm(owner_client, draft_id))
+    assert response.status_code == 302 and "/projects/" in response["Location"]
+    assert "new" not in response["Location"]  # the project, not the wizard
+
+    over = {name: cost for name, cost in costs.items() if cost > 2}
+    assert not over, costs
+    assert costs["POST review (commit)"] == 2
