@@ -15,6 +15,7 @@ is refused with a 409, so nothing is silently overwritten. The OpenAPI document 
 """
 
 import json
+import os
 import time
 from datetime import date
 from decimal import Decimal
@@ -24,9 +25,9 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http.request import RawPostDataException
 from django.db import connection
 from django.http import HttpResponse
+from django.http.request import RawPostDataException
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -35,20 +36,10 @@ from sessions_store.drafts import Draft, Owner, is_draft_id, request_metadata
 from sessions_store.files import delete_draft_files
 from sessions_store.limits import allow_creation
 from sessions_store.owners import request_owner
-from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, get_draft_store
+from sessions_store.store import DraftConflict, get_draft_store
 
 from . import drafting
-from .api_support import (
-    ApiError,
-    check_access,
-    conflict,
-    error_response,
-    json_response,
-    not_found,
-    rate_limited,
-    too_large,
-    unavailable,
-)
+from .api_support import ApiError, api_view, check_access, conflict, json_response, rate_limited, too_large
 from .forms import MAX_CONNECTORS
 
 # camelCase name -> (step, form field). Documents are uploaded on the page; the API lists them.
@@ -69,36 +60,6 @@ FORMSET = "sources-connectors"
 
 
 # --- requests ---------------------------------------------------------------------------------
-
-def api_view(methods):
-    """Method dispatch, JSON errors for everything, and the store's failures as 503/409/410."""
-
-    def decorate(handlers):
-        def view(request, *args, **kwargs):
-            request._api_started = time.perf_counter()
-            handler = handlers.get(request.method)
-            if handler is None:
-                response = error_response(
-                    request,
-                    ApiError(405, "METHOD_NOT_ALLOWED", f"Use {', '.join(methods)} here."),
-                )
-                response["Allow"] = ", ".join(methods)
-                return response
-            try:
-                return handler(request, *args, **kwargs)
-            except ApiError as error:
-                return error_response(request, error)
-            except DraftStoreUnavailable as exc:
-                return error_response(request, unavailable(), debug={"exception": repr(exc)})
-            except DraftConflict:
-                return error_response(request, conflict())
-            except DraftGone:
-                return error_response(request, ApiError(410, "SESSION_EXPIRED", "This draft no longer exists."))
-
-        return view
-
-    return decorate
-
 
 def read_body(request, *, required=False, allowed=()):
     """The JSON object sent, or {} when nothing was sent and nothing is required."""
@@ -123,6 +84,10 @@ def read_body(request, *, required=False, allowed=()):
         raise ApiError(400, "VALIDATION_FAILED", "The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "VALIDATION_FAILED", "The body must be a JSON object.")
+    try:
+        json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # "\ud800": valid JSON, but no text
+        raise ApiError(400, "VALIDATION_FAILED", "The body contains text that is not valid Unicode.") from None
     unknown = sorted(set(body) - set(allowed))
     if allowed and unknown:
         raise ApiError(
@@ -136,7 +101,7 @@ def read_body(request, *, required=False, allowed=()):
 
 def load_own(request, session_id):
     if not is_draft_id(session_id):
-        raise not_found(request)
+        check_access(request, request_owner(request), None, None, session_id)  # a miss
     draft, tomb_owner = get_draft_store().load(session_id)
     check_access(request, request_owner(request), draft, tomb_owner, session_id)
     return draft
@@ -208,6 +173,17 @@ def _set_connectors(values, connectors, fields):
                 fields.setdefault(f"connectors[{index}].{key}", []).append("Must be a string.")
                 continue
             values[f"{FORMSET}-{index}-{CONNECTOR_KEYS[key]}"] = [raw or ""]
+
+
+def touched_steps(draft, body, fields):
+    """{step: merged values} for the body's projectData (absent or null: nothing)."""
+    data = body.get("projectData")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        fields["projectData"] = ["Must be an object."]
+        return {}
+    return values_from_project_data(draft, data, fields)
 
 
 def _json_value(value):
@@ -335,13 +311,7 @@ def apply_update(draft, body):
     """
     fields = {}
     before = draft.data_state()
-    data = body.get("projectData", {})
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        fields["projectData"] = ["Must be an object."]
-        data = {}
-    touched = values_from_project_data(draft, data, fields)
+    touched = touched_steps(draft, body, fields)
     claimed = _step_list(body.get("completedSteps"), "completedSteps", fields)
     current = body.get("currentStep")
     if current is not None and (
@@ -385,8 +355,6 @@ def apply_update(draft, body):
         if not drafting.may_open(draft, step):
             raise ApiError(400, "INVALID_STEP", f"Complete step {drafting.step_number(drafting.first_incomplete_step(draft))} first.")
         draft.wizard["step"] = step
-    if drafting.too_large(draft):
-        raise too_large()
     if draft.data_state() != before or not draft.version:
         draft.revision += 1
 
@@ -423,11 +391,18 @@ def update(request):
         fields["version"] = ["Required: the version you last read (a whole number)."]
     if fields:
         raise ApiError(400, "VALIDATION_FAILED", "Some fields are not valid.", fields=fields)
-    draft = load_own(request, session_id)
-    if version != draft.revision:
-        raise conflict()
-    apply_update(draft, body)
-    get_draft_store().save(draft, step=draft.current_step)
+    for attempt in (1, 2):
+        draft = load_own(request, session_id)
+        if version != draft.revision:
+            raise conflict()
+        apply_update(draft, body)
+        try:
+            get_draft_store().save(draft, step=draft.current_step)
+            break
+        except DraftConflict:
+            # Written between our read and write: if only by a navigation (same revision), retry.
+            if attempt == 2:
+                raise
     return json_response(request, session_json(draft), debug=_debug(draft))
 
 
@@ -447,11 +422,7 @@ def validate(request, session_id):
     body = read_body(request, allowed=("projectData",))
     draft = load_own(request, session_id)
     fields = {}
-    data = body.get("projectData") or {}
-    if not isinstance(data, dict):
-        fields["projectData"] = ["Must be an object."]
-        data = {}
-    touched = values_from_project_data(draft, data, fields)
+    touched = touched_steps(draft, body, fields)
     if fields:
         raise ApiError(400, "VALIDATION_FAILED", "Some fields are not valid.", fields=fields)
     steps = []
@@ -483,11 +454,12 @@ def _database():
 
 
 def _uploads():
+    """The upload area is there and writable (an unmounted volume must not pass unnoticed)."""
     root = Path(settings.DRAFT_UPLOAD_ROOT)
-    root.mkdir(parents=True, exist_ok=True)
-    probe = root / f".health-{time.monotonic_ns()}"
-    probe.write_bytes(b"ok")
-    probe.unlink()
+    if not root.is_dir():
+        root.mkdir(parents=True, exist_ok=True)  # first start; fails on a read-only mount
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise PermissionError("the upload area is not writable")
 
 
 def _health(request):

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.urls import reverse
 
-from sessions_store.limits import record_miss
+from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge
 
-from .models import Project
+from . import access
 
 
 class ApiError(Exception):
@@ -52,40 +52,30 @@ def error_response(request, error, debug=None):
     return response
 
 
-def not_found(request):
-    """SESSION_NOT_FOUND, or TOO_MANY_ATTEMPTS once this IP has missed SESSION_MAX_ATTEMPTS times."""
-    verdict = record_miss(request)
-    if not verdict.allowed:
-        return ApiError(
+def check_access(request, owner, draft, tomb_owner, draft_id):
+    """Raise the error a request for ``draft_id`` gets, if any: the pages' rules, as JSON."""
+    refused = access.refusal(request, owner, draft, tomb_owner, draft_id)
+    if refused is None:
+        return
+    if refused.kind == access.COMMITTED:
+        raise ApiError(
+            410,
+            "SESSION_EXPIRED",
+            "This draft has already become a project.",
+            projectId=refused.project.pk,
+            projectUrl=reverse("projects:detail", args=[refused.project.pk]),
+        )
+    if refused.kind == access.EXPIRED:
+        raise ApiError(410, "SESSION_EXPIRED", "This draft has expired. Start a new one.")
+    if refused.kind == access.LIMITED:
+        raise ApiError(
             429,
             "TOO_MANY_ATTEMPTS",
             "Too many requests for drafts that could not be found came from your network. "
-            f"Try again in {verdict.retry_after} seconds.",
-            retry_after=verdict.retry_after,
+            f"Try again in {refused.retry_after} seconds.",
+            retry_after=refused.retry_after,
         )
-    return ApiError(404, "SESSION_NOT_FOUND", "There is no draft with this id, or it is not yours.")
-
-
-def check_access(request, owner, draft, tomb_owner, draft_id):
-    """Raise the error a request for ``draft_id`` gets, if any: the pages' rules, as JSON."""
-    if draft is not None:
-        if owner is None or not owner.owns(draft):
-            raise not_found(request)
-        return
-    user = request.user
-    if user.is_authenticated:
-        project = Project.objects.filter(draft_id=draft_id, owner=user).only("id").first()
-        if project is not None:
-            raise ApiError(
-                410,
-                "SESSION_EXPIRED",
-                "This draft has already become a project.",
-                projectId=project.pk,
-                projectUrl=reverse("projects:detail", args=[project.pk]),
-            )
-    if tomb_owner and owner is not None and tomb_owner == owner.key:
-        raise ApiError(410, "SESSION_EXPIRED", "This draft has expired. Start a new one.")
-    raise not_found(request)
+    raise ApiError(404, "SESSION_NOT_FOUND", "There is no draft with this id, or it is not yours.")
 
 
 def unavailable():
@@ -121,3 +111,35 @@ def too_large():
         "PAYLOAD_TOO_LARGE",
         f"This draft would be larger than {settings.SESSION_MAX_BYTES // 1024} KB. Shorten the longest answers.",
     )
+
+
+def api_view(methods):
+    """Method dispatch, JSON errors for everything, and the store's failures as 503/409/410."""
+
+    def decorate(handlers):
+        def view(request, *args, **kwargs):
+            request._api_started = time.perf_counter()
+            handler = handlers.get(request.method)
+            if handler is None:
+                response = error_response(
+                    request,
+                    ApiError(405, "METHOD_NOT_ALLOWED", f"Use {', '.join(methods)} here."),
+                )
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return handler(request, *args, **kwargs)
+            except ApiError as error:
+                return error_response(request, error)
+            except DraftStoreUnavailable as exc:
+                return error_response(request, unavailable(), debug={"exception": repr(exc)})
+            except DraftConflict:
+                return error_response(request, conflict())
+            except DraftGone:
+                return error_response(request, ApiError(410, "SESSION_EXPIRED", "This draft no longer exists."))
+            except DraftTooLarge:
+                return error_response(request, too_large())
+
+        return view
+
+    return decorate

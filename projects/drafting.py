@@ -5,13 +5,13 @@ validated values live in the wizard's step data; autosaved, unsubmitted ones in 
 (see sessions_store.drafts). Both are validated by the same form classes.
 """
 
-import json
+import re
+from functools import lru_cache
 
-from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.datastructures import MultiValueDict
 
 from sessions_store import clock
+from sessions_store.store import RedisDraftStore
 
 from .forms import MAX_CONNECTORS, STEPS
 
@@ -22,19 +22,37 @@ LAST_STEP = STEP_NAMES[-1]
 AUTOSAVE_STEPS = STEP_NAMES[:-1]
 # Posted with a step but not part of its values: files travel only in a real submit, and
 # "remove" is an action taken on submit.
-_NOT_VALUES = ("remove", "documents")
+_NOT_VALUES = frozenset({"remove", "documents"})
 
 
 def step_number(step):
     return STEP_NAMES.index(step) + 1
 
 
+_FORMSET_KEY = re.compile(
+    r"^sources-connectors-(?:TOTAL_FORMS|INITIAL_FORMS|MIN_NUM_FORMS|MAX_NUM_FORMS|(\d+)-(?:connector_type|target|DELETE))$"
+)
+
+
+@lru_cache(maxsize=None)
+def _field_keys(step):
+    form = FORMS[step](prefix=step, **({"attached": []} if step == "requirements" else {}))
+    return frozenset(form.add_prefix(name) for name in form.fields if name not in _NOT_VALUES)
+
+
+def is_value_key(step, key):
+    """Is ``key`` one of the step form's own inputs (never files or "remove")? Anything else
+    posted is not kept: a draft holds what its forms can show, and stays small."""
+    if key in _field_keys(step):
+        return True
+    match = step == "sources" and _FORMSET_KEY.match(key)
+    return bool(match) and (match.group(1) is None or int(match.group(1)) < MAX_CONNECTORS)
+
+
 def step_values(step, posted):
     """The ``step``'s own values from a POST (QueryDict) or a dict of lists, prefixed keys."""
-    prefix = f"{step}-"
-    skip = {prefix + name for name in _NOT_VALUES}
     lists = posted.lists() if hasattr(posted, "lists") else posted.items()
-    return {key: list(values) for key, values in lists if key.startswith(prefix) and key not in skip}
+    return {key: list(values) for key, values in lists if is_value_key(step, key)}
 
 
 def has_content(step, values):
@@ -99,10 +117,11 @@ EMPTY_CONNECTORS = {
 def current_values(draft, step):
     """What the user last saw in ``step``: autosaved values over submitted ones."""
     pending = draft.pending_data(step)
-    values = pending if pending is not None else draft.wizard["step_data"].get(step) or {}
-    if step == "sources" and "sources-connectors-TOTAL_FORMS" not in values:
-        values = {**EMPTY_CONNECTORS, **values}
-    return values
+    if pending is None:
+        return submitted_values(draft, step)
+    if step == "sources" and "sources-connectors-TOTAL_FORMS" not in pending:
+        return {**EMPTY_CONNECTORS, **pending}
+    return pending
 
 
 def first_incomplete_step(draft):
@@ -117,8 +136,18 @@ def may_open(draft, step):
     return step_number(step) <= step_number(first_incomplete_step(draft))
 
 
+def submitted_values(draft, step):
+    values = draft.wizard["step_data"].get(step) or {}
+    if step == "sources" and "sources-connectors-TOTAL_FORMS" not in values:
+        values = {**EMPTY_CONNECTORS, **values}
+    return values
+
+
 def set_pending(draft, step, values):
-    """Keep ``values`` as the step's unsubmitted values. False when they were already there."""
+    """Keep ``values`` as the step's unsubmitted values; values equal to what was submitted are
+    no unsubmitted change. Returns whether the draft changed."""
+    if values == submitted_values(draft, step) and draft.validation.get(step) is not None:
+        return draft.pending.pop(step, None) is not None
     if draft.pending_data(step) == values:
         return False
     draft.pending[step] = {"data": values, "saved_at": clock.now().isoformat()}
@@ -126,8 +155,5 @@ def set_pending(draft, step, values):
 
 
 def record_size(draft):
-    return len(json.dumps(draft.to_dict(), cls=DjangoJSONEncoder, separators=(",", ":")).encode())
-
-
-def too_large(draft):
-    return record_size(draft) > settings.SESSION_MAX_BYTES
+    """Bytes of the draft's record in Redis (the store refuses one over SESSION_MAX_BYTES)."""
+    return len(RedisDraftStore.encode(draft).encode())

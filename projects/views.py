@@ -14,6 +14,7 @@ from sessions_store.files import delete_draft_files, draft_file_response
 from sessions_store.owners import request_owner
 from sessions_store.store import get_draft_store
 
+from . import access
 from .models import Project
 from .wizard import STEP_TITLES, error_summary
 
@@ -58,11 +59,13 @@ def project_document(request, pk, document_id):
 
 
 def _owned_draft(request, draft_id):
-    owner = request_owner(request)
-    draft, _ = get_draft_store().load(str(draft_id), slide=False)
-    if draft is None or owner is None or not owner.owns(draft):
-        raise Http404("No such draft")
-    return draft
+    draft, tomb_owner = get_draft_store().load(str(draft_id), slide=False)
+    refused = access.refusal(request, request_owner(request), draft, tomb_owner, str(draft_id))
+    if refused is None:
+        return draft
+    if refused.kind == access.LIMITED:
+        raise access.TooManyLookups(refused.retry_after)
+    raise Http404("No such draft")
 
 
 def draft_list(request):

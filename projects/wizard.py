@@ -35,12 +35,12 @@ from formtools.wizard.views import NamedUrlSessionWizardView, StepsHelper, Wizar
 from sessions_store import clock
 from sessions_store.drafts import request_metadata
 from sessions_store.files import delete_draft_files, draft_file_storage
-from sessions_store.limits import allow_creation, record_miss
+from sessions_store.limits import allow_creation
 from sessions_store.owners import request_owner
 from sessions_store.storage import DraftStorage
-from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable
+from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge
 
-from . import drafting
+from . import access, drafting
 from .forms import MAX_CONNECTORS, STEPS
 from .models import ConnectorType, Project
 from .services import DocumentMissing, project_create
@@ -79,7 +79,9 @@ class ProjectWizard(NamedUrlSessionWizardView):
         self.storage = DraftStorage(self.prefix, request, self.file_storage)
         try:
             if draft_id is not None:
-                self.storage.open(str(draft_id), for_commit=self.is_commit_attempt(request, kwargs))
+                self.storage.open(
+                    str(draft_id), for_commit=self.owner if self.is_commit_attempt(request, kwargs) else None
+                )
                 refusal = self.check_draft_access(str(draft_id))
                 if refusal is not None:
                     return refusal
@@ -88,13 +90,19 @@ class ProjectWizard(NamedUrlSessionWizardView):
             # The log line names the step this request was about (never raw text from the URL).
             step = kwargs.get("step") or (self.steps.first if draft_id is None else None)
             self.storage.persist(step=step if step in self.get_form_list() else self.storage.current_step)
-            self.storage.release_commit_lock()  # still held: the commit did not happen
         except DraftStoreUnavailable:
             self._remove_new_files()
             return self.render_unavailable(request, kwargs)
         except (DraftConflict, DraftGone):
             self._remove_new_files()
             return self.render_conflict(request, kwargs)
+        except DraftTooLarge:
+            self._remove_new_files()
+            return self.render_too_large(request, kwargs)
+        finally:
+            # Still held, whatever happened: the commit did not complete (a completed one
+            # deleted the draft and its lock together).
+            self.storage.release_commit_lock()
         self.storage.update_response(response)
         return response
 
@@ -110,35 +118,20 @@ class ProjectWizard(NamedUrlSessionWizardView):
         )
 
     def check_draft_access(self, draft_id):
-        draft = self.storage.draft
-        if draft is not None:
-            if self.owner is None or not self.owner.owns(draft):
-                return self.not_found()
+        refused = access.refusal(
+            self.request, self.owner, self.storage.draft, self.storage.tombstone_owner, draft_id
+        )
+        if refused is None:
             return None
-        if self.request.user.is_authenticated:
-            project = Project.objects.filter(draft_id=draft_id, owner=self.request.user).first()
-            if project is not None:
-                messages.info(self.request, "This project has already been created.")
-                return redirect(project)
-        tomb = self.storage.tombstone_owner
-        if tomb and self.owner is not None and tomb == self.owner.key:
+        if refused.kind == access.COMMITTED:
+            messages.info(self.request, "This project has already been created.")
+            return redirect(refused.project)
+        if refused.kind == access.EXPIRED:
             self.storage.store.note_expired(draft_id)
             return TemplateResponse(self.request, "projects/draft_expired.html", status=410)
-        return self.not_found()
-
-    def not_found(self):
-        """A 404, or a 429 once this IP has missed too often (draft ids are not to be guessed)."""
-        verdict = record_miss(self.request)
-        if verdict.allowed:
-            raise Http404("No such draft")
-        response = TemplateResponse(
-            self.request,
-            "429.html",
-            {"why": "Too many requests for drafts that could not be found came from your network."},
-            status=429,
-        )
-        response["Retry-After"] = str(verdict.retry_after)
-        return response
+        if refused.kind == access.LIMITED:
+            raise access.TooManyLookups(refused.retry_after)
+        raise Http404("No such draft")
 
     def get(self, request, *args, **kwargs):
         step = kwargs.get("step")
@@ -271,13 +264,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
         return form
 
     def save_step(self, step, form, valid):
-        prefix = f"{step}-"
-        data = {
-            key: values
-            for key, values in form.data.lists()
-            if key.startswith(prefix) and key != f"{step}-remove"
-        }
-        self.storage.set_step_data(step, data)
+        self.storage.set_step_data(step, drafting.step_values(step, form.data))
         draft = self.storage.draft
         draft.pending.pop(step, None)  # submitted: the autosaved values are these now
         if valid and step == "requirements":
@@ -490,6 +477,13 @@ class ProjectWizard(NamedUrlSessionWizardView):
         response = self.render_with_input(request, kwargs, notice, status=503)
         response["Retry-After"] = "30"
         return response
+
+    def render_too_large(self, request, kwargs):
+        notice = (
+            f"Your answers are too long to keep in a draft (over {settings.SESSION_MAX_BYTES // 1024} KB "
+            "in all), so this step was not saved. Shorten the longest answers below and try again."
+        )
+        return self.render_with_input(request, kwargs, notice, status=413)
 
     def render_rate_limited(self, request, kwargs, verdict):
         notice = (

@@ -11,6 +11,7 @@ A fixed window per key: one INCR (+ EXPIRE on the first hit) in a script, one ro
 Redis is down the limit is not enforced; the request then fails on the draft store anyway.
 """
 
+import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -40,8 +41,19 @@ class Verdict:
 
 
 def client_ip(request):
-    # REMOTE_ADDR only (see drafts.request_metadata): set it from X-Forwarded-For in the proxy.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The address limits count against: REMOTE_ADDR (set it from X-Forwarded-For in the proxy
+    layer, see drafts.request_metadata); an IPv6 address counts as its /64, which one
+    customer usually holds whole, so rotating addresses inside it gains nothing."""
+    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
 
 
 def _hit(kind, ident, limit, window):

@@ -1,4 +1,5 @@
-"""A Redis outage answers a clear 503 page, never a 500 (the wizard view re-renders input itself)."""
+"""A Redis outage answers a clear 503 page, never a 500 (the wizard view re-renders input itself);
+too many lookups of missing drafts answer a 429 page."""
 
 import logging
 
@@ -17,6 +18,16 @@ class DraftStoreUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        retry_after = getattr(exception, "retry_after", None)
+        if retry_after is not None:  # projects.access.TooManyLookups
+            response = TemplateResponse(
+                request,
+                "429.html",
+                {"why": "Too many requests for drafts that could not be found came from your network."},
+                status=429,
+            )
+            response["Retry-After"] = str(retry_after)
+            return response.render()
         if not isinstance(exception, DraftStoreUnavailable):
             return None
         logger.error("draft store unavailable on %s %s: %s", request.method, request.path, exception)

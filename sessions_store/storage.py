@@ -23,14 +23,17 @@ class DraftStorage(BaseStorage):
         if draft_id is not None:
             self.open(draft_id)
 
-    def open(self, draft_id, *, for_commit=False):
+    def open(self, draft_id, *, for_commit=None):
         """Load the draft (sliding its expiry). A missing draft leaves an empty, unsaved state.
 
-        ``for_commit`` also takes the draft's commit lock in the same round trip; ``commit_token``
-        is then set until the lock is given back (release_commit_lock) or the draft is deleted."""
-        if for_commit:
+        ``for_commit`` (an owner) also takes the draft's commit lock in the same round trip if that
+        owner owns the draft; ``commit_token`` is then set until the lock is given back
+        (release_commit_lock) or the draft is deleted."""
+        if for_commit is not None:
             token = secrets.token_hex(16)
-            self.draft, self.tombstone_owner, locked = self.store.load_for_commit(str(draft_id), token)
+            self.draft, self.tombstone_owner, locked = self.store.load_for_commit(
+                str(draft_id), token, for_commit.key
+            )
             self.commit_token = token if locked else None
         else:
             self.draft, self.tombstone_owner = self.store.load(str(draft_id))

@@ -54,6 +54,10 @@ class DraftConflict(DraftStoreError):
     """The draft changed since it was read (another tab or request wrote first)."""
 
 
+class DraftTooLarge(DraftStoreError):
+    """The draft record would be larger than SESSION_MAX_BYTES (its JSON, files excluded)."""
+
+
 class DraftGone(DraftStoreError):
     """An update of a draft that no longer exists (expired or deleted meanwhile)."""
 
@@ -96,13 +100,14 @@ def _unavailable_on_redis_error(method):
 # keep the tombstone alive past it. One round trip.
 # With a third key (the commit lock) it also takes that lock for a final POST (SET NX PX), so a
 # commit costs two round trips: this one and the forget script that deletes draft and lock.
-# KEYS: draft, tomb[, commit lock]   ARGV: ttl, tomb ttl[, lock token, lock ms]
+# Only the draft's owner can take the lock (someone else's request must not block the owner).
+# KEYS: draft, tomb[, commit lock]   ARGV: ttl, tomb ttl[, lock token, lock ms, owner key]
 _LOAD_SCRIPT = """
 local raw = redis.call('GET', KEYS[1])
 local tomb = redis.call('GET', KEYS[2])
 local ttl = -2
 local locked = 0
-if raw and KEYS[3] then
+if raw and KEYS[3] and cjson.decode(raw)['owner'] == ARGV[5] then
   if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[4]) then locked = 1 end
 end
 if raw then
@@ -230,7 +235,8 @@ class RedisDraftStore(DraftStore):
 
     @staticmethod
     def encode(draft):
-        return json.dumps(draft.to_dict(), cls=DjangoJSONEncoder, separators=(",", ":"))
+        # UTF-8 as is (not \u escapes): smaller, and Lua's cjson never meets a surrogate escape.
+        return json.dumps(draft.to_dict(), cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
     @staticmethod
     def decode(raw):
@@ -251,9 +257,10 @@ class RedisDraftStore(DraftStore):
         return draft, tomb_owner
 
     @_unavailable_on_redis_error
-    def load_for_commit(self, draft_id, token, timeout=60):
-        """load(), taking the draft's commit lock in the same round trip: (draft, tomb, locked)."""
-        return self._load(draft_id, slide=True, lock=(token, timeout))
+    def load_for_commit(self, draft_id, token, owner_key, timeout=60):
+        """load(), taking the draft's commit lock in the same round trip if ``owner_key`` owns
+        the draft: (draft, tomb, locked)."""
+        return self._load(draft_id, slide=True, lock=(token, timeout, owner_key))
 
     def release_commit_lock(self, draft_id, token):
         """Give back a lock taken by load_for_commit (deleting the draft also releases it)."""
@@ -273,7 +280,7 @@ class RedisDraftStore(DraftStore):
             args = [settings.SESSION_TTL, settings.DRAFT_TOMBSTONE_TTL]
             if lock is not None:
                 keys.append(self.key("commit", draft_id))
-                args.extend([lock[0], int(lock[1] * 1000)])
+                args.extend([lock[0], int(lock[1] * 1000), lock[2]])
             raw, tomb, ttl, locked = self._load_script(keys=keys, args=args)
         else:
             pipe = self.redis.pipeline(transaction=False)
@@ -311,6 +318,10 @@ class RedisDraftStore(DraftStore):
             current_step = draft.current_step or "details"  # a new draft is at the first step
             entry = search_entry(draft)
             tomb = json.dumps({"o": draft.owner, "s": current_step, "k": kind, "q": entry})
+            payload = self.encode(draft).encode()
+            if len(payload) > settings.SESSION_MAX_BYTES:
+                draft.version = expected_version
+                raise DraftTooLarge(f"the draft would be {len(payload)} bytes")
             result = self._save_script(
                 keys=[
                     self.key("draft", draft.id),
@@ -325,7 +336,7 @@ class RedisDraftStore(DraftStore):
                 ],
                 args=[
                     expected_version,
-                    self.encode(draft),
+                    payload,
                     ttl,
                     ttl + settings.DRAFT_TOMBSTONE_TTL,
                     draft.last_activity.timestamp(),

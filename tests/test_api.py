@@ -1020,3 +1020,47 @@ def test_it_answers_503_and_never_500_while_redis_is_unreachable(anonymous, stop
     back = current(anonymous, session_id)
     assert back["version"] == version and back["projectData"] == session["projectData"]
     assert anonymous.get(f"{SESSIONS}/health").json()["status"] == "ok"
+
+
+def test_it_refuses_text_that_is_not_unicode_and_stores_nothing(anonymous, drafts_redis):
+    # "\ud800" is valid JSON but no character: it must not reach Redis (where Lua's cjson would
+    # refuse the record on every later save).
+    for body in (
+        '{"projectData": {"projectName": "\\ud800"}}',
+        '{"projectData": {"connectors": [{"connectorType": "website", "target": "\\udfff"}]}}',
+    ):
+        failure = error(send(anonymous, "post", SESSIONS, body), 400, "VALIDATION_FAILED")
+        assert "Unicode" in failure["message"]
+    assert draft_count(drafts_redis) == 0
+    # Real non-ASCII text, emoji included, round-trips and stays writable.
+    session = created(anonymous, {"projectData": {"projectName": "Zürich 🏗 tower"}})
+    assert current(anonymous, session["sessionId"])["projectData"]["projectName"] == "Zürich 🏗 tower"
+    response = update(anonymous, {"sessionId": session["sessionId"], "version": session["version"], "projectData": {"clientName": "Ærø"}})
+    assert response.status_code == 200, response.content
+
+
+def test_sending_the_submitted_values_again_changes_nothing(signed_in):
+    draft_id = start_draft(signed_in)
+    session = current(signed_in, draft_id)
+    response = update(
+        signed_in,
+        {"sessionId": draft_id, "version": session["version"], "projectData": {"projectName": VALID_DETAILS["project_name"]}},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["version"] == session["version"]
+    assert response.json()["unsubmittedSteps"] == []
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [("2001:db8:1:2::1", "2001:db8:1:2:ffff::9"), ("::ffff:192.0.2.7", "192.0.2.7")],
+    ids=["one IPv6 /64", "an IPv4-mapped address and its IPv4"],
+)
+def test_lookups_of_missing_drafts_count_per_network_not_per_address(settings, addresses):
+    settings.SESSION_MAX_ATTEMPTS = 2
+    first, second = (browser(REMOTE_ADDR=address) for address in addresses)
+    for client in (first, second):
+        error(read(client, str(uuid.uuid4())), 404, "SESSION_NOT_FOUND")
+    error(read(first, str(uuid.uuid4())), 429, "TOO_MANY_ATTEMPTS")
+    # Another network is not affected.
+    error(read(browser(REMOTE_ADDR="2001:db8:9:9::1"), str(uuid.uuid4())), 404, "SESSION_NOT_FOUND")

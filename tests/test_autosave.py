@@ -256,8 +256,9 @@ def test_it_refuses_a_stale_draft_version_and_writes_nothing(anonymous):
     draft = stored(first["draftId"])
     assert draft.pending["details"]["data"]["details-project_name"] == ["Other tab"]
     assert draft.version == store_version and draft.revision == other_tab["version"]
-    # Without a draft_version (an old page) it is accepted.
-    assert saved(autosave(anonymous, first["autosaveUrl"], {"details-project_name": "Old page"}))["version"] == other_tab["version"] + 1
+    # Without a draft_version nothing can be checked, so nothing is written either.
+    error(autosave(anonymous, first["autosaveUrl"], {"details-project_name": "No version"}), 400, "VALIDATION_FAILED")
+    assert stored(first["draftId"]).revision == other_tab["version"]
 
 
 def test_it_refuses_the_review_step_and_steps_not_reached_yet(signed_in, pdf):
@@ -468,7 +469,8 @@ def test_it_refuses_a_submit_after_another_tab_autosaved(signed_in):
 
 def test_it_accepts_a_submit_without_draft_version_from_an_old_page(signed_in):
     draft_id = start_draft(signed_in)
-    saved(autosave(signed_in, autosave_url(draft_id, "details"), {"details-project_name": "Autosaved"}))
+    version = stored(draft_id).revision
+    saved(autosave(signed_in, autosave_url(draft_id, "details"), {"details-project_name": "Autosaved"}, version))
 
     response = signed_in.post(step_url(draft_id, "details"), details_post(project_name="Old form"))
 
@@ -530,3 +532,61 @@ def test_a_draft_saved_only_by_autosave_is_listed_under_the_name_typed(client):
     listing = client.get(reverse("projects:drafts"))
     assert b"Typed, never submitted" in listing.content
     assert b"Untitled project" not in listing.content
+
+
+def test_it_refuses_an_autosave_that_carries_none_of_the_steps_fields(signed_in):
+    draft_id = start_draft(signed_in)
+    version = stored(draft_id).revision
+    response = signed_in.post(
+        autosave_url(draft_id, "details"),
+        urlencode({"draft_version": version, "unrelated": "x"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    error(response, 400, "VALIDATION_FAILED")
+    draft = stored(draft_id)
+    assert draft.revision == version and draft.pending == {}
+    assert draft.project_name == VALID_DETAILS["project_name"]
+
+
+def test_typing_back_what_was_submitted_is_no_unsubmitted_change(signed_in):
+    draft_id = start_draft(signed_in)
+    version = stored(draft_id).revision
+    changed = saved(autosave(signed_in, autosave_url(draft_id, "details"), details_post(project_name="Typo"), version))
+    assert stored(draft_id).pending
+    undone = saved(autosave(signed_in, autosave_url(draft_id, "details"), details_post(), changed["version"]))
+    draft = stored(draft_id)
+    assert draft.pending == {}  # back to what was submitted: nothing unsubmitted any more
+    assert undone["version"] == changed["version"] + 1
+    again = saved(autosave(signed_in, autosave_url(draft_id, "details"), details_post(), undone["version"]))
+    assert again["version"] == undone["version"]  # and no write at all the second time
+
+
+def test_the_wizard_keeps_only_the_steps_own_fields(signed_in, drafts_redis):
+    draft_id = start_draft(signed_in)
+    response = signed_in.post(
+        step_url(draft_id, "details"),
+        {**details_post(), "details-junk": "x" * 100_000, "details-connectors-0-target": "y"},
+    )
+    assert response.status_code == 302
+    draft = stored(draft_id)
+    assert not any("junk" in key or "connectors" in key for key in draft.wizard["step_data"]["details"])
+
+
+def test_answers_too_long_for_a_draft_get_a_clear_page_and_are_shown_again(signed_in, settings):
+    settings.SESSION_MAX_BYTES = 8 * 1024
+    draft_id = start_draft(signed_in)
+    before = stored(draft_id)
+    long_text = "word " * 2000  # 10 KB, kept by "Back" even though it is not valid
+    response = signed_in.post(
+        step_url(draft_id, "requirements"),
+        {
+            "requirements-requirements_notes": long_text,
+            "wizard_goto_step": "details",
+            **management("requirements"),
+        },
+    )
+    assert response.status_code == 413
+    text = html.unescape(response.content.decode())
+    assert "too long to keep in a draft" in text
+    assert long_text.strip() in text  # nothing typed is lost
+    assert stored(draft_id).version == before.version

@@ -17,6 +17,7 @@ import pytest
 import requests
 from django.conf import settings as django_settings
 from django.db import OperationalError, connection
+from django.test import Client
 from django.urls import reverse
 
 from projects.models import Project
@@ -512,3 +513,28 @@ def test_it_asks_an_anonymous_visitor_to_sign_in_and_then_commits_the_same_draft
     assert str(project.draft_id) == draft_id
     assert project.documents.count() == 1
     assert drafts_redis.keys(f"*draft:{draft_id}") == []
+
+
+def test_someone_elses_confirm_does_not_hold_up_the_owners_commit(owner_client, other_user, drafts_redis):
+    draft_id = complete_until_review(owner_client, [upload("spec.pdf", pdf_bytes(), "application/pdf")])
+    stranger = Client()
+    stranger.force_login(other_user)
+    assert confirm(stranger, draft_id).status_code == 404
+    assert not drafts_redis.keys(f"*commit:{draft_id}")  # no lock left behind
+    response = confirm(owner_client, draft_id)
+    assert response.status_code == 302
+    assert Project.objects.filter(draft_id=draft_id).count() == 1
+
+
+def test_a_failed_commit_gives_its_lock_back(owner_client, drafts_redis, monkeypatch):
+    draft_id = complete_until_review(owner_client, [upload("spec.pdf", pdf_bytes(), "application/pdf")])
+
+    def broken(**kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr("projects.wizard.project_create", broken)
+    assert confirm(owner_client, draft_id).status_code == 503
+    assert not drafts_redis.keys(f"*commit:{draft_id}")
+    monkeypatch.undo()
+    assert confirm(owner_client, draft_id).status_code == 302
+    assert Project.objects.filter(draft_id=draft_id).count() == 1

@@ -69,6 +69,10 @@
   }
 
   function csrfToken() {
+    // The cookie first: it follows a login in another tab (which rotates the token); the
+    // form's copy does not.
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
     var input = form.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
