@@ -1,3 +1,4 @@
+import copy
 import io
 import os
 import zipfile
@@ -50,6 +51,37 @@ def frozen_clock():
     clock.reset()
     yield clock
     clock.reset()
+
+
+class RedisOutage:
+    """Points the drafts store at an address where nothing listens, and back."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.working = None
+
+    def begin(self):
+        from sessions_store.store import DraftStoreUnavailable, get_draft_store
+
+        self.working = copy.deepcopy(self.settings.CACHES)
+        broken = copy.deepcopy(self.settings.CACHES)
+        broken["drafts"]["LOCATION"] = "redis://127.0.0.1:1/0"
+        broken["drafts"]["OPTIONS"]["SOCKET_CONNECT_TIMEOUT"] = 0.5
+        broken["drafts"]["OPTIONS"]["SOCKET_TIMEOUT"] = 0.5
+        self.settings.CACHES = broken
+        # The setting change really rebuilt the drafts connection.
+        with pytest.raises(DraftStoreUnavailable):
+            get_draft_store().ping()
+
+    def end(self):
+        self.settings.CACHES = self.working
+
+
+@pytest.fixture
+def redis_outage(settings):
+    """``redis_outage.begin()`` makes Redis unreachable for the drafts store; ``.end()`` ends it
+    (and the settings fixture restores it after the test anyway)."""
+    return RedisOutage(settings)
 
 
 @pytest.fixture

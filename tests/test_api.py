@@ -5,7 +5,6 @@ draft; payload limits, rate limits and lookup limits; CSRF; method and address e
 the health check and a Redis outage. Real Redis and a real database throughout.
 """
 
-import copy
 import html
 import json
 import re
@@ -15,15 +14,21 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
 
 from projects.models import Project
-from sessions_store.store import DraftStoreUnavailable, get_draft_store
+from sessions_store.store import get_draft_store
 
 from .conftest import pdf_bytes, upload
 from .factories import UserFactory
 from .wizard_helpers import (
+    UA,
+    attach_on_page,
+    browser,
+    draft_count,
+    json_error,
+    page_version,
+    stored,
     VALID_DETAILS,
     complete_until_review,
     confirm,
@@ -36,7 +41,6 @@ from .wizard_helpers import (
 pytestmark = pytest.mark.django_db
 
 SESSIONS = "/api/sessions"
-UA = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0"
 OTHER_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 DRIVE = "https://drive.google.com/drive/folders/abc"
 S3 = "s3://harbour-drawings/floors/"
@@ -70,13 +74,6 @@ def validate_url(session_id):
     return f"{SESSIONS}/{session_id}/validate"
 
 
-def browser(user=None, ua=UA, **defaults):
-    client = Client(HTTP_USER_AGENT=ua, **defaults)
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
 def send(client, method, url, body, **extra):
     data = body if isinstance(body, (str, bytes)) else json.dumps(body)
     return getattr(client, method)(url, data=data, content_type="application/json", **extra)
@@ -106,43 +103,6 @@ def current(client, session_id):
     return response.json()
 
 
-def error(response, status, code):
-    assert response.status_code == status, response.content.decode()[:2000]
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == {"error"}, body
-    assert body["error"]["code"] == code, body
-    assert body["error"]["message"]
-    return body["error"]
-
-
-def stored(draft_id):
-    draft, _ = get_draft_store().load(draft_id, slide=False)
-    return draft
-
-
-def draft_count(redis):
-    return len(redis.keys("*:draft:*"))
-
-
-def page_version(response):
-    match = re.search(r'name="draft_version" value="(\d+)"', response.content.decode())
-    assert match, "the page carries no draft_version"
-    return match.group(1)
-
-
-def attach_on_page(client, draft_id, name="brief.pdf"):
-    response = client.post(
-        step_url(draft_id, "requirements"),
-        {
-            "requirements-documents": [upload(name, pdf_bytes(name), "application/pdf")],
-            "requirements-requirements_notes": "See the spec.",
-            **management("requirements"),
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:2000]
-
-
 def expire_for_real(redis, draft_id):
     """Let Redis expire the record itself; the tombstone stays (as at a natural expiry)."""
     key = get_draft_store().key("draft", draft_id)
@@ -161,22 +121,6 @@ def anonymous():
 @pytest.fixture
 def signed_in(owner):
     return browser(owner)
-
-
-@pytest.fixture
-def stop_redis(settings):
-    """Point the drafts store at an address where nothing listens (settings restore it after)."""
-
-    def stop():
-        broken = copy.deepcopy(settings.CACHES)
-        broken["drafts"]["LOCATION"] = "redis://127.0.0.1:1/0"
-        broken["drafts"]["OPTIONS"]["SOCKET_CONNECT_TIMEOUT"] = 0.5
-        broken["drafts"]["OPTIONS"]["SOCKET_TIMEOUT"] = 0.5
-        settings.CACHES = broken
-        with pytest.raises(DraftStoreUnavailable):
-            get_draft_store().ping()
-
-    return stop
 
 
 # --- create --------------------------------------------------------------------------------------
@@ -265,10 +209,10 @@ def test_it_hides_a_users_draft_from_another_user_and_from_anonymous_visitors(ow
     session_id = created(signed_in, {"projectData": DETAILS})["sessionId"]
 
     for stranger in (browser(UserFactory(username="stranger")), browser()):
-        error(read(stranger, session_id), 404, "SESSION_NOT_FOUND")
-        error(update(stranger, {"sessionId": session_id, "version": 1, "projectData": {"projectName": "Mine"}}), 404, "SESSION_NOT_FOUND")
-        error(stranger.delete(session_url(session_id)), 404, "SESSION_NOT_FOUND")
-        error(send(stranger, "post", validate_url(session_id), {}), 404, "SESSION_NOT_FOUND")
+        json_error(read(stranger, session_id), 404, "SESSION_NOT_FOUND")
+        json_error(update(stranger, {"sessionId": session_id, "version": 1, "projectData": {"projectName": "Mine"}}), 404, "SESSION_NOT_FOUND")
+        json_error(stranger.delete(session_url(session_id)), 404, "SESSION_NOT_FOUND")
+        json_error(send(stranger, "post", validate_url(session_id), {}), 404, "SESSION_NOT_FOUND")
 
     # The same user on another device sees it; nothing was changed or deleted above.
     phone = browser(owner, ua=OTHER_UA)
@@ -278,9 +222,9 @@ def test_it_hides_a_users_draft_from_another_user_and_from_anonymous_visitors(ow
 def test_it_binds_an_anonymous_draft_to_its_browser_and_user_agent(anonymous):
     session_id = created(anonymous, {"projectData": {"projectName": "Mine"}})["sessionId"]
 
-    error(read(browser(), session_id), 404, "SESSION_NOT_FOUND")
-    error(read(anonymous, session_id, HTTP_USER_AGENT=OTHER_UA), 404, "SESSION_NOT_FOUND")
-    error(
+    json_error(read(browser(), session_id), 404, "SESSION_NOT_FOUND")
+    json_error(read(anonymous, session_id, HTTP_USER_AGENT=OTHER_UA), 404, "SESSION_NOT_FOUND")
+    json_error(
         update(anonymous, {"sessionId": session_id, "version": 1, "projectData": {"projectName": "Theirs"}}, HTTP_USER_AGENT=OTHER_UA),
         404,
         "SESSION_NOT_FOUND",
@@ -294,19 +238,19 @@ def test_it_binds_an_anonymous_draft_to_its_browser_and_user_agent(anonymous):
     ids=["unknown uuid", "words", "number", "uppercase uuid", "long"],
 )
 def test_it_answers_404_for_an_id_that_is_not_a_draft(anonymous, session_id):
-    error(read(anonymous, session_id), 404, "SESSION_NOT_FOUND")
-    error(anonymous.delete(session_url(session_id)), 404, "SESSION_NOT_FOUND")
-    error(update(anonymous, {"sessionId": session_id, "version": 1}), 404, "SESSION_NOT_FOUND")
+    json_error(read(anonymous, session_id), 404, "SESSION_NOT_FOUND")
+    json_error(anonymous.delete(session_url(session_id)), 404, "SESSION_NOT_FOUND")
+    json_error(update(anonymous, {"sessionId": session_id, "version": 1}), 404, "SESSION_NOT_FOUND")
 
 
 def test_it_answers_410_to_the_owner_of_an_expired_draft_and_404_to_others(anonymous, drafts_redis):
     session_id = created(anonymous, {"projectData": DETAILS})["sessionId"]
     expire_for_real(drafts_redis, session_id)
 
-    gone = error(read(anonymous, session_id), 410, "SESSION_EXPIRED")
+    gone = json_error(read(anonymous, session_id), 410, "SESSION_EXPIRED")
     assert "expired" in gone["message"]
-    error(update(anonymous, {"sessionId": session_id, "version": 1, "projectData": {"projectName": "x"}}), 410, "SESSION_EXPIRED")
-    error(browser().get(session_url(session_id)), 404, "SESSION_NOT_FOUND")
+    json_error(update(anonymous, {"sessionId": session_id, "version": 1, "projectData": {"projectName": "x"}}), 410, "SESSION_EXPIRED")
+    json_error(browser().get(session_url(session_id)), 404, "SESSION_NOT_FOUND")
     assert draft_count(drafts_redis) == 0  # the update did not bring it back
 
 
@@ -315,10 +259,10 @@ def test_it_answers_410_with_the_project_for_a_draft_that_became_one(owner_clien
     assert confirm(owner_client, draft_id).status_code == 302
     project = Project.objects.get()
 
-    gone = error(read(owner_client, draft_id), 410, "SESSION_EXPIRED")
+    gone = json_error(read(owner_client, draft_id), 410, "SESSION_EXPIRED")
     assert gone["projectId"] == project.pk
     assert gone["projectUrl"] == project.get_absolute_url()
-    error(browser(other_user).get(session_url(draft_id)), 404, "SESSION_NOT_FOUND")
+    json_error(browser(other_user).get(session_url(draft_id)), 404, "SESSION_NOT_FOUND")
 
 
 # --- update -------------------------------------------------------------------------------------
@@ -371,7 +315,7 @@ def test_it_saves_nothing_when_a_submitted_step_does_not_validate(anonymous, dra
         },
     )
 
-    failure = error(response, 400, "VALIDATION_FAILED")
+    failure = json_error(response, 400, "VALIDATION_FAILED")
     assert set(failure["fields"]) == {"projectName", "clientEmail", "squareFootage", "estimatedEndDate"}
     assert failure["fields"]["clientEmail"] == ["Enter the client email in the format name@example.com."]
     after = current(anonymous, before["sessionId"])
@@ -391,7 +335,7 @@ def test_it_refuses_to_submit_a_step_before_the_steps_it_needs(signed_in, claime
 
     response = update(signed_in, {"sessionId": before["sessionId"], "version": before["version"], "completedSteps": claimed})
 
-    failure = error(response, 400, "INVALID_STEP")
+    failure = json_error(response, 400, "INVALID_STEP")
     assert "to be completed first" in failure["message"]
     assert current(signed_in, before["sessionId"])["version"] == before["version"]
 
@@ -399,8 +343,8 @@ def test_it_refuses_to_submit_a_step_before_the_steps_it_needs(signed_in, claime
 def test_it_refuses_to_submit_the_review_step(signed_in):
     before = created(signed_in, {"projectData": DETAILS, "completedSteps": [1]})
 
-    error(update(signed_in, {"sessionId": before["sessionId"], "version": before["version"], "completedSteps": [4]}), 400, "INVALID_STEP")
-    out_of_range = error(
+    json_error(update(signed_in, {"sessionId": before["sessionId"], "version": before["version"], "completedSteps": [4]}), 400, "INVALID_STEP")
+    out_of_range = json_error(
         update(signed_in, {"sessionId": before["sessionId"], "version": before["version"], "completedSteps": [5]}), 400, "VALIDATION_FAILED"
     )
     assert set(out_of_range["fields"]) == {"completedSteps"}
@@ -415,7 +359,7 @@ def test_it_needs_an_attached_document_before_step_2_is_submitted(signed_in):
         {"sessionId": before["sessionId"], "version": before["version"], "projectData": {"requirementsNotes": "Spec to follow"}, "completedSteps": [1, 2]},
     )
 
-    failure = error(response, 400, "VALIDATION_FAILED")
+    failure = json_error(response, 400, "VALIDATION_FAILED")
     assert failure["fields"] == {"documents": ["Attach at least one requirements document."]}
     assert current(signed_in, before["sessionId"])["completedSteps"] == []  # not even step 1
 
@@ -441,7 +385,7 @@ def test_it_refuses_a_stale_version_and_writes_nothing(anonymous):
 
     response = update(anonymous, {"sessionId": first["sessionId"], "version": first["version"], "projectData": {"clientName": "First tab"}})
 
-    failure = error(response, 409, "SESSION_CONFLICT")
+    failure = json_error(response, 409, "SESSION_CONFLICT")
     assert "changed elsewhere" in failure["message"]
     latest = current(anonymous, first["sessionId"])
     assert latest["projectData"]["clientName"] == "Second tab"
@@ -465,27 +409,27 @@ def test_it_requires_the_session_id_and_a_whole_number_version(anonymous, change
     body = {"sessionId": before["sessionId"], "version": before["version"], "projectData": {"projectName": "x"}, **change}
     body = {key: value for key, value in body.items() if value is not None}
 
-    failure = error(update(anonymous, body), 400, "VALIDATION_FAILED")
+    failure = json_error(update(anonymous, body), 400, "VALIDATION_FAILED")
 
     assert set(failure["fields"]) == {field}
     assert current(anonymous, before["sessionId"])["version"] == before["version"]
 
 
 def test_it_refuses_an_update_without_a_body(anonymous):
-    error(send(anonymous, "put", SESSIONS, ""), 400, "VALIDATION_FAILED")
+    json_error(send(anonymous, "put", SESSIONS, ""), 400, "VALIDATION_FAILED")
 
 
 def test_it_refuses_to_resume_past_the_first_incomplete_step(signed_in):
     before = created(signed_in, {"projectData": DETAILS, "completedSteps": [1]})
 
     for step in (3, 4):
-        failure = error(
+        failure = json_error(
             update(signed_in, {"sessionId": before["sessionId"], "version": before["version"], "currentStep": step, "projectData": {"clientName": "x"}}),
             400,
             "INVALID_STEP",
         )
         assert "Complete step 2 first" in failure["message"]
-    error(update(signed_in, {"sessionId": before["sessionId"], "version": before["version"], "currentStep": 0}), 400, "VALIDATION_FAILED")
+    json_error(update(signed_in, {"sessionId": before["sessionId"], "version": before["version"], "currentStep": 0}), 400, "VALIDATION_FAILED")
     unchanged = current(signed_in, before["sessionId"])
     assert unchanged["version"] == before["version"] and unchanged["projectData"]["clientName"] == DETAILS["clientName"]
 
@@ -544,7 +488,7 @@ def test_it_names_the_connector_rows_that_do_not_validate(owner_client):
         },
     )
 
-    failure = error(response, 400, "VALIDATION_FAILED")
+    failure = json_error(response, 400, "VALIDATION_FAILED")
     assert failure["fields"] == {
         "connectors[1].target": ["Enter a bucket address like s3://my-bucket/drawings/."],
         "connectors[2].connectorType": ["Choose a connector type."],
@@ -556,7 +500,7 @@ def test_it_refuses_more_than_20_connectors(anonymous):
     before = created(anonymous)
     many = [{"connectorType": "website", "target": f"https://example.com/{n}"} for n in range(21)]
 
-    failure = error(update(anonymous, {"sessionId": before["sessionId"], "version": before["version"], "projectData": {"connectors": many}}), 400, "VALIDATION_FAILED")
+    failure = json_error(update(anonymous, {"sessionId": before["sessionId"], "version": before["version"], "projectData": {"connectors": many}}), 400, "VALIDATION_FAILED")
 
     assert set(failure["fields"]) == {"connectors"}
     assert current(anonymous, before["sessionId"])["version"] == before["version"]
@@ -580,12 +524,12 @@ def test_it_refuses_more_than_20_connectors(anonymous):
 def test_it_names_fields_it_does_not_know_or_cannot_read(anonymous, project_data, field):
     before = created(anonymous, {"projectData": {"projectName": "Kept"}})
 
-    failure = error(update(anonymous, {"sessionId": before["sessionId"], "version": before["version"], "projectData": project_data}), 400, "VALIDATION_FAILED")
+    failure = json_error(update(anonymous, {"sessionId": before["sessionId"], "version": before["version"], "projectData": project_data}), 400, "VALIDATION_FAILED")
 
     assert set(failure["fields"]) == {field}
     after = current(anonymous, before["sessionId"])
     assert after["version"] == before["version"] and after["projectData"]["projectName"] == "Kept"
-    error(create(anonymous, {"projectData": project_data}), 400, "VALIDATION_FAILED")
+    json_error(create(anonymous, {"projectData": project_data}), 400, "VALIDATION_FAILED")
 
 
 def test_it_names_an_unknown_top_level_field(anonymous):
@@ -593,7 +537,7 @@ def test_it_names_an_unknown_top_level_field(anonymous):
 
     response = update(anonymous, {"sessionId": before["sessionId"], "version": before["version"], "projectName": "Lost"})
 
-    failure = error(response, 400, "VALIDATION_FAILED")
+    failure = json_error(response, 400, "VALIDATION_FAILED")
     assert set(failure["fields"]) == {"projectName"}
 
 
@@ -674,7 +618,7 @@ def test_it_agrees_with_the_wizard_pages_around_an_api_update(signed_in):
     assert after["projectData"]["projectName"] == "Harbour Office Retrofit"
     assert [doc["name"] for doc in after["documents"]] == ["brief.pdf"]
     # ... and the API's old version is now stale in turn.
-    error(update(signed_in, {"sessionId": before["sessionId"], "version": submitted["version"], "projectData": {"clientName": "x"}}), 409, "SESSION_CONFLICT")
+    json_error(update(signed_in, {"sessionId": before["sessionId"], "version": submitted["version"], "projectData": {"clientName": "x"}}), 409, "SESSION_CONFLICT")
 
 
 # --- delete --------------------------------------------------------------------------------------
@@ -686,7 +630,7 @@ def test_it_deletes_a_draft_with_its_files(signed_in, other_user, drafts_redis):
     folder = django_settings.DRAFT_UPLOAD_ROOT / draft_id
     assert any(folder.iterdir())
 
-    error(browser(other_user).delete(session_url(draft_id)), 404, "SESSION_NOT_FOUND")
+    json_error(browser(other_user).delete(session_url(draft_id)), 404, "SESSION_NOT_FOUND")
     assert folder.exists()
 
     response = signed_in.delete(session_url(draft_id))
@@ -696,8 +640,8 @@ def test_it_deletes_a_draft_with_its_files(signed_in, other_user, drafts_redis):
     assert not folder.exists()
     assert drafts_redis.keys(f"*{draft_id}*") == []
     # Deleted on purpose, not expired: the tombstone went too, so "not found".
-    error(read(signed_in, draft_id), 404, "SESSION_NOT_FOUND")
-    error(signed_in.delete(session_url(draft_id)), 404, "SESSION_NOT_FOUND")
+    json_error(read(signed_in, draft_id), 404, "SESSION_NOT_FOUND")
+    json_error(signed_in.delete(session_url(draft_id)), 404, "SESSION_NOT_FOUND")
     assert signed_in.get(step_url(draft_id, "details")).status_code == 404
     drafts_page = signed_in.get(reverse("projects:drafts")).content.decode()
     assert "Keep me" in drafts_page and "Harbour Office Retrofit" not in drafts_page
@@ -747,7 +691,7 @@ def test_it_validates_project_data_without_saving_it(signed_in):
 
     good = send(signed_in, "post", validate_url(before["sessionId"]), {"projectData": {"clientEmail": "ops@harbour.example"}}).json()
     assert good["steps"][0]["valid"] is True
-    error(send(signed_in, "post", validate_url(before["sessionId"]), {"projectData": {"nope": 1}}), 400, "VALIDATION_FAILED")
+    json_error(send(signed_in, "post", validate_url(before["sessionId"]), {"projectData": {"nope": 1}}), 400, "VALIDATION_FAILED")
 
 
 # --- what the API accepts -------------------------------------------------------------------------
@@ -756,12 +700,12 @@ def test_it_refuses_a_draft_larger_than_the_size_cap(settings, anonymous, drafts
     settings.SESSION_MAX_BYTES = 2048
     long_text = "Chillers and air handling units, floor by floor. " * 24  # ~1,200 characters
 
-    too_big = error(create(anonymous, {"projectData": {"projectDescription": long_text, "requirementsNotes": long_text}}), 413, "PAYLOAD_TOO_LARGE")
+    too_big = json_error(create(anonymous, {"projectData": {"projectDescription": long_text, "requirementsNotes": long_text}}), 413, "PAYLOAD_TOO_LARGE")
     assert "2 KB" in too_big["message"]
     assert draft_count(drafts_redis) == 0
 
     before = created(anonymous, {"projectData": {"projectDescription": long_text}})
-    error(update(anonymous, {"sessionId": before["sessionId"], "version": before["version"], "projectData": {"requirementsNotes": long_text}}), 413, "PAYLOAD_TOO_LARGE")
+    json_error(update(anonymous, {"sessionId": before["sessionId"], "version": before["version"], "projectData": {"requirementsNotes": long_text}}), 413, "PAYLOAD_TOO_LARGE")
     after = current(anonymous, before["sessionId"])
     assert after["version"] == before["version"] and after["projectData"]["requirementsNotes"] in ("", None)
 
@@ -780,18 +724,18 @@ def test_it_refuses_a_draft_larger_than_the_size_cap(settings, anonymous, drafts
     ids=["form", "text", "malformed", "not utf-8", "list", "string", "projectData not an object"],
 )
 def test_it_refuses_a_body_that_is_not_a_json_object(anonymous, drafts_redis, body, content_type, status, code):
-    error(anonymous.post(SESSIONS, data=body, content_type=content_type), status, code)
+    json_error(anonymous.post(SESSIONS, data=body, content_type=content_type), status, code)
     assert draft_count(drafts_redis) == 0
 
     session = created(anonymous)
-    error(anonymous.put(SESSIONS, data=body, content_type=content_type), status, code)
+    json_error(anonymous.put(SESSIONS, data=body, content_type=content_type), status, code)
     assert current(anonymous, session["sessionId"])["version"] == session["version"]
 
 
 def test_it_refuses_deeply_nested_json_with_a_400(drafts_redis):
     client = browser(raise_request_exception=False)
     response = client.post(SESSIONS, data='{"projectData": ' + "[" * 100_000 + "]" * 100_000 + "}", content_type="application/json")
-    error(response, 400, "VALIDATION_FAILED")
+    json_error(response, 400, "VALIDATION_FAILED")
 
 
 def test_it_refuses_a_multipart_body_with_415_when_csrf_is_checked(drafts_redis):
@@ -801,7 +745,7 @@ def test_it_refuses_a_multipart_body_with_415_when_csrf_is_checked(drafts_redis)
 
     response = client.post(SESSIONS, {"projectData": "x"}, HTTP_X_CSRFTOKEN=token)
 
-    error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
+    json_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
 
 
 # --- limits --------------------------------------------------------------------------------------
@@ -817,7 +761,7 @@ def test_it_limits_draft_creations_per_minute_per_address(settings, anonymous, d
 
     response = create(anonymous, {"projectData": {"projectName": "Fourth"}})
 
-    limited = error(response, 429, "RATE_LIMITED")
+    limited = json_error(response, 429, "RATE_LIMITED")
     assert 1 <= int(response["Retry-After"]) <= 60
     assert response["Retry-After"] in limited["message"]
     assert draft_count(drafts_redis) == 3
@@ -854,7 +798,7 @@ def test_it_counts_wizard_creations_in_the_same_limit_and_keeps_the_input(settin
     assert 'value="Fourth <draft> & co"' in page
     assert 'value="facilities@harbour.example"' in page
     assert draft_count(drafts_redis) == 3
-    error(create(signed_in), 429, "RATE_LIMITED")
+    json_error(create(signed_in), 429, "RATE_LIMITED")
 
 
 def test_it_refuses_lookups_after_too_many_misses_from_one_address(settings, anonymous, signed_in):
@@ -863,19 +807,19 @@ def test_it_refuses_lookups_after_too_many_misses_from_one_address(settings, ano
     others = created(browser(UserFactory(username="someone")))["sessionId"]
 
     for missing in (str(uuid.uuid4()), "not-a-uuid", others):
-        error(read(anonymous, missing), 404, "SESSION_NOT_FOUND")
+        json_error(read(anonymous, missing), 404, "SESSION_NOT_FOUND")
 
     response = read(anonymous, str(uuid.uuid4()))
 
-    limited = error(response, 429, "TOO_MANY_ATTEMPTS")
+    limited = json_error(response, 429, "TOO_MANY_ATTEMPTS")
     assert 1 <= int(response["Retry-After"]) <= django_settings.SESSION_ATTEMPT_WINDOW
     assert response["Retry-After"] in limited["message"]
-    error(anonymous.delete(session_url(others)), 429, "TOO_MANY_ATTEMPTS")
+    json_error(anonymous.delete(session_url(others)), 429, "TOO_MANY_ATTEMPTS")
     # The owner's own draft still opens from the same address, through the API and the pages.
     assert current(signed_in, own)["sessionId"] == own
     assert signed_in.get(step_url(own, "details")).status_code == 200
     # Another address is not limited.
-    error(read(anonymous, str(uuid.uuid4()), REMOTE_ADDR="198.51.100.7"), 404, "SESSION_NOT_FOUND")
+    json_error(read(anonymous, str(uuid.uuid4()), REMOTE_ADDR="198.51.100.7"), 404, "SESSION_NOT_FOUND")
 
 
 def test_it_refuses_wizard_pages_of_missing_drafts_after_too_many_misses(settings, signed_in):
@@ -893,7 +837,7 @@ def test_it_refuses_wizard_pages_of_missing_drafts_after_too_many_misses(setting
     assert "Too many requests for drafts that could not be found" in response.content.decode()
     assert stranger.get(step_url(own, "details")).status_code == 429  # not theirs: still a miss
     assert signed_in.get(step_url(own, "details")).status_code == 200
-    error(read(stranger, str(uuid.uuid4())), 429, "TOO_MANY_ATTEMPTS")  # one counter for pages and API
+    json_error(read(stranger, str(uuid.uuid4())), 429, "TOO_MANY_ATTEMPTS")  # one counter for pages and API
 
 
 # --- CSRF ----------------------------------------------------------------------------------------
@@ -901,21 +845,21 @@ def test_it_refuses_wizard_pages_of_missing_drafts_after_too_many_misses(setting
 def test_it_needs_the_csrf_token_for_every_change(drafts_redis):
     client = browser(enforce_csrf_checks=True)
 
-    error(create(client), 403, "CSRF_FAILED")
+    json_error(create(client), 403, "CSRF_FAILED")
     assert draft_count(drafts_redis) == 0
 
     client.get(reverse("projects:wizard_new"))  # any page sets the csrftoken cookie
     token = {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
-    error(create(client), 403, "CSRF_FAILED")
+    json_error(create(client), 403, "CSRF_FAILED")
     session = created(client, **token)
     session_id, version = session["sessionId"], session["version"]
 
     assert read(client, session_id).status_code == 200  # reading needs no token
-    failure = error(update(client, {"sessionId": session_id, "version": version, "projectData": {"projectName": "x"}}), 403, "CSRF_FAILED")
+    failure = json_error(update(client, {"sessionId": session_id, "version": version, "projectData": {"projectName": "x"}}), 403, "CSRF_FAILED")
     assert "X-CSRFToken" in failure["message"]
-    error(send(client, "post", validate_url(session_id), {}), 403, "CSRF_FAILED")
-    error(client.delete(session_url(session_id)), 403, "CSRF_FAILED")
-    error(update(client, {"sessionId": session_id, "version": version}, HTTP_X_CSRFTOKEN="x" * 32), 403, "CSRF_FAILED")
+    json_error(send(client, "post", validate_url(session_id), {}), 403, "CSRF_FAILED")
+    json_error(client.delete(session_url(session_id)), 403, "CSRF_FAILED")
+    json_error(update(client, {"sessionId": session_id, "version": version}, HTTP_X_CSRFTOKEN="x" * 32), 403, "CSRF_FAILED")
     assert current(client, session_id)["version"] == version
 
     assert update(client, {"sessionId": session_id, "version": version, "projectData": {"projectName": "x"}}, **token).status_code == 200
@@ -938,13 +882,13 @@ def test_it_answers_405_with_the_allowed_methods(anonymous):
         ("post", f"{SESSIONS}/health", "GET, HEAD"),
     ]:
         response = anonymous.get(url) if method == "get" else send(anonymous, method, url, {})
-        error(response, 405, "METHOD_NOT_ALLOWED")
+        json_error(response, 405, "METHOD_NOT_ALLOWED")
         assert response["Allow"] == allowed, (method, url)
 
 
 def test_it_answers_json_404_for_an_unknown_api_address(anonymous):
     for path in ("/api/nonexistent", "/api/sessions/" + str(uuid.uuid4()) + "/nonsense", "/api/"):
-        error(anonymous.get(path), 404, "NOT_FOUND")
+        json_error(anonymous.get(path), 404, "NOT_FOUND")
 
 
 def test_it_adds_debug_details_only_when_debug_is_on(settings, anonymous):
@@ -991,10 +935,9 @@ def test_it_reports_health_with_latencies(anonymous):
     assert list(django_settings.DRAFT_UPLOAD_ROOT.glob(".health-*")) == []
 
 
-def test_it_answers_503_and_never_500_while_redis_is_unreachable(anonymous, stop_redis, settings):
+def test_it_answers_503_and_never_500_while_redis_is_unreachable(anonymous, redis_outage):
     session = created(anonymous, {"projectData": DETAILS})
-    working = copy.deepcopy(settings.CACHES)
-    stop_redis()
+    redis_outage.begin()
 
     health = anonymous.get(f"{SESSIONS}/health")
     assert health.status_code == 503
@@ -1012,11 +955,11 @@ def test_it_answers_503_and_never_500_while_redis_is_unreachable(anonymous, stop
         send(anonymous, "post", validate_url(session_id), {}),
         read(anonymous, str(uuid.uuid4())),
     ):
-        failure = error(response, 503, "SERVICE_UNAVAILABLE")
+        failure = json_error(response, 503, "SERVICE_UNAVAILABLE")
         assert response["Retry-After"] == "30"
         assert "not responding" in failure["message"]
 
-    settings.CACHES = working
+    redis_outage.end()
     back = current(anonymous, session_id)
     assert back["version"] == version and back["projectData"] == session["projectData"]
     assert anonymous.get(f"{SESSIONS}/health").json()["status"] == "ok"
@@ -1029,7 +972,7 @@ def test_it_refuses_text_that_is_not_unicode_and_stores_nothing(anonymous, draft
         '{"projectData": {"projectName": "\\ud800"}}',
         '{"projectData": {"connectors": [{"connectorType": "website", "target": "\\udfff"}]}}',
     ):
-        failure = error(send(anonymous, "post", SESSIONS, body), 400, "VALIDATION_FAILED")
+        failure = json_error(send(anonymous, "post", SESSIONS, body), 400, "VALIDATION_FAILED")
         assert "Unicode" in failure["message"]
     assert draft_count(drafts_redis) == 0
     # Real non-ASCII text, emoji included, round-trips and stays writable.
@@ -1060,7 +1003,7 @@ def test_lookups_of_missing_drafts_count_per_network_not_per_address(settings, a
     settings.SESSION_MAX_ATTEMPTS = 2
     first, second = (browser(REMOTE_ADDR=address) for address in addresses)
     for client in (first, second):
-        error(read(client, str(uuid.uuid4())), 404, "SESSION_NOT_FOUND")
-    error(read(first, str(uuid.uuid4())), 429, "TOO_MANY_ATTEMPTS")
+        json_error(read(client, str(uuid.uuid4())), 404, "SESSION_NOT_FOUND")
+    json_error(read(first, str(uuid.uuid4())), 429, "TOO_MANY_ATTEMPTS")
     # Another network is not affected.
-    error(read(browser(REMOTE_ADDR="2001:db8:9:9::1"), str(uuid.uuid4())), 404, "SESSION_NOT_FOUND")
+    json_error(read(browser(REMOTE_ADDR="2001:db8:9:9::1"), str(uuid.uuid4())), 404, "SESSION_NOT_FOUND")

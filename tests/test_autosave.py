@@ -5,21 +5,24 @@ the page's ``draft_version``. Then the pages: a submit from a stale tab is a 409
 input; navigation alone never makes another tab stale. Real Redis and a real database throughout.
 """
 
-import copy
 import html
 import re
 import uuid
 from urllib.parse import urlencode
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from projects.models import Project
-from sessions_store.store import DraftStoreUnavailable, get_draft_store
 
 from .conftest import pdf_bytes, upload
 from .wizard_helpers import (
+    attach_on_page,
+    browser,
+    draft_count,
+    json_error,
+    page_version,
+    stored,
     VALID_DETAILS,
     complete_until_review,
     confirm,
@@ -33,7 +36,6 @@ from .wizard_helpers import (
 
 pytestmark = pytest.mark.django_db
 
-UA = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0"
 OTHER_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 AUTOSAVE_NEW = reverse("projects:autosave_new")
 RESTORED = "We restored what you typed here at"
@@ -46,13 +48,6 @@ EMPTY_DETAILS = {
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-def browser(user=None, ua=UA, **defaults):
-    client = Client(HTTP_USER_AGENT=ua, **defaults)
-    if user is not None:
-        client.force_login(user)
-    return client
-
 
 def autosave_url(draft_id, step):
     return reverse("projects:autosave", kwargs={"draft_id": draft_id, "step": step})
@@ -73,29 +68,6 @@ def saved(response):
     return data
 
 
-def error(response, status, code):
-    assert response.status_code == status, response.content.decode()[:2000]
-    assert response["Content-Type"] == "application/json"
-    body = response.json()["error"]
-    assert body["code"] == code, body
-    return body
-
-
-def stored(draft_id):
-    draft, _ = get_draft_store().load(draft_id, slide=False)
-    return draft
-
-
-def draft_count(redis):
-    return len(redis.keys("*:draft:*"))
-
-
-def page_version(response):
-    match = re.search(r'name="draft_version" value="(\d+)"', response.content.decode())
-    assert match, "the page carries no draft_version"
-    return match.group(1)
-
-
 def page(response):
     assert response.status_code == 200, response.status_code
     return html.unescape(response.content.decode())
@@ -105,18 +77,6 @@ def api_session(client, draft_id):
     response = client.get(f"/api/sessions/{draft_id}")
     assert response.status_code == 200, response.content.decode()[:2000]
     return response.json()
-
-
-def attach_on_page(client, draft_id, name="brief.pdf"):
-    response = client.post(
-        step_url(draft_id, "requirements"),
-        {
-            "requirements-documents": [upload(name, pdf_bytes(name), "application/pdf")],
-            "requirements-requirements_notes": "See the spec.",
-            **management("requirements"),
-        },
-    )
-    assert response.status_code == 302, response.content.decode()[:2000]
 
 
 @pytest.fixture
@@ -167,7 +127,7 @@ def test_it_creates_a_draft_owned_by_this_browser_from_the_first_typed_values(an
     # The draft is this browser's: not another browser's, nor this one with another user agent.
     assert browser().get(data["stepUrl"]).status_code == 404
     assert anonymous.get(data["stepUrl"], HTTP_USER_AGENT=OTHER_UA).status_code == 404
-    error(autosave(browser(), data["autosaveUrl"], {"details-project_name": "Not mine"}), 404, "SESSION_NOT_FOUND")
+    json_error(autosave(browser(), data["autosaveUrl"], {"details-project_name": "Not mine"}), 404, "SESSION_NOT_FOUND")
     assert stored(draft_id).pending["details"]["data"]["details-project_name"] == ["Harbour"]
 
 
@@ -251,13 +211,13 @@ def test_it_refuses_a_stale_draft_version_and_writes_nothing(anonymous):
 
     response = autosave(anonymous, first["autosaveUrl"], {"details-project_name": "This tab"}, first["version"])
 
-    failure = error(response, 409, "SESSION_CONFLICT")
+    failure = json_error(response, 409, "SESSION_CONFLICT")
     assert "another tab" in failure["message"]
     draft = stored(first["draftId"])
     assert draft.pending["details"]["data"]["details-project_name"] == ["Other tab"]
     assert draft.version == store_version and draft.revision == other_tab["version"]
     # Without a draft_version nothing can be checked, so nothing is written either.
-    error(autosave(anonymous, first["autosaveUrl"], {"details-project_name": "No version"}), 400, "VALIDATION_FAILED")
+    json_error(autosave(anonymous, first["autosaveUrl"], {"details-project_name": "No version"}), 400, "VALIDATION_FAILED")
     assert stored(first["draftId"]).revision == other_tab["version"]
 
 
@@ -266,12 +226,12 @@ def test_it_refuses_the_review_step_and_steps_not_reached_yet(signed_in, pdf):
     version = stored(draft_id).revision
 
     for step in ("sources", "review", "nonsense"):
-        error(autosave(signed_in, autosave_url(draft_id, step), {f"{step}-ai_sourcing_enabled": "on"}, version), 400, "INVALID_STEP")
+        json_error(autosave(signed_in, autosave_url(draft_id, step), {f"{step}-ai_sourcing_enabled": "on"}, version), 400, "INVALID_STEP")
     assert stored(draft_id).revision == version
 
     attach_on_page(signed_in, draft_id)
     version = stored(draft_id).revision
-    error(autosave(signed_in, autosave_url(draft_id, "review"), {"review-confirm": "on"}, version), 400, "INVALID_STEP")
+    json_error(autosave(signed_in, autosave_url(draft_id, "review"), {"review-confirm": "on"}, version), 400, "INVALID_STEP")
     typed = sources_post(connectors=[("google_drive", "https://drive.google.com/drive/folders/abc"), ("s3", "https://not-a-bucket")])
     data = saved(autosave(signed_in, autosave_url(draft_id, "sources"), typed, version))
     assert data["version"] == version + 1
@@ -285,8 +245,8 @@ def test_it_hides_another_users_draft(signed_in, other_user):
     version = stored(draft_id).revision
 
     for stranger in (browser(other_user), browser()):
-        error(autosave(stranger, autosave_url(draft_id, "details"), {"details-project_name": "Mine now"}, version), 404, "SESSION_NOT_FOUND")
-    error(autosave(signed_in, autosave_url(str(uuid.uuid4()), "details"), {"details-project_name": "x"}), 404, "SESSION_NOT_FOUND")
+        json_error(autosave(stranger, autosave_url(draft_id, "details"), {"details-project_name": "Mine now"}, version), 404, "SESSION_NOT_FOUND")
+    json_error(autosave(signed_in, autosave_url(str(uuid.uuid4()), "details"), {"details-project_name": "x"}), 404, "SESSION_NOT_FOUND")
     assert stored(draft_id).pending == {}
 
 
@@ -294,32 +254,25 @@ def test_it_answers_410_for_an_expired_or_committed_draft(owner_client, pdf, dra
     draft_id = complete_until_review(owner_client, [pdf()])
     assert confirm(owner_client, draft_id).status_code == 302
 
-    gone = error(autosave(owner_client, autosave_url(draft_id, "details"), {"details-project_name": "Late"}), 410, "SESSION_EXPIRED")
+    gone = json_error(autosave(owner_client, autosave_url(draft_id, "details"), {"details-project_name": "Late"}), 410, "SESSION_EXPIRED")
 
     assert gone["projectId"] == Project.objects.get().pk
     assert drafts_redis.keys(f"*draft:{draft_id}") == []
 
 
-def test_it_answers_503_json_while_redis_is_unreachable(anonymous, settings, drafts_redis):
+def test_it_answers_503_json_while_redis_is_unreachable(anonymous, redis_outage, drafts_redis):
     data = saved(autosave(anonymous, AUTOSAVE_NEW, {"details-project_name": "Harbour"}))
-    working = copy.deepcopy(settings.CACHES)
-    broken = copy.deepcopy(settings.CACHES)
-    broken["drafts"]["LOCATION"] = "redis://127.0.0.1:1/0"
-    broken["drafts"]["OPTIONS"]["SOCKET_CONNECT_TIMEOUT"] = 0.5
-    broken["drafts"]["OPTIONS"]["SOCKET_TIMEOUT"] = 0.5
-    settings.CACHES = broken
-    with pytest.raises(DraftStoreUnavailable):
-        get_draft_store().ping()
+    redis_outage.begin()
 
     for response in (
         autosave(anonymous, data["autosaveUrl"], {"details-project_name": "Harbour Office"}, data["version"]),
         autosave(browser(), AUTOSAVE_NEW, {"details-project_name": "New during the outage"}),
     ):
-        failure = error(response, 503, "SERVICE_UNAVAILABLE")
+        failure = json_error(response, 503, "SERVICE_UNAVAILABLE")
         assert response["Retry-After"] == "30"
         assert "not responding" in failure["message"]
 
-    settings.CACHES = working
+    redis_outage.end()
     assert draft_count(drafts_redis) == 1
     assert stored(data["draftId"]).pending["details"]["data"]["details-project_name"] == ["Harbour"]
     assert saved(autosave(anonymous, data["autosaveUrl"], {"details-project_name": "Harbour Office"}, data["version"]))["version"] == 2
@@ -331,7 +284,7 @@ def test_it_limits_creations_by_autosave_but_not_saves_into_a_draft(settings, an
 
     response = autosave(anonymous, AUTOSAVE_NEW, {"details-project_name": "Fourth"})
 
-    limited = error(response, 429, "RATE_LIMITED")
+    limited = json_error(response, 429, "RATE_LIMITED")
     assert 1 <= int(response["Retry-After"]) <= 60
     assert response["Retry-After"] in limited["message"]
     assert draft_count(drafts_redis) == 3
@@ -345,8 +298,8 @@ def test_it_refuses_values_over_the_size_cap(settings, anonymous, drafts_redis):
     data = saved(autosave(anonymous, AUTOSAVE_NEW, {"details-project_name": "Harbour"}))
     long_text = "Chillers and air handling units, floor by floor. " * 40  # ~2,000 characters
 
-    error(autosave(anonymous, data["autosaveUrl"], {"details-project_name": "Harbour", "details-project_description": long_text}, data["version"]), 413, "PAYLOAD_TOO_LARGE")
-    error(autosave(anonymous, AUTOSAVE_NEW, {"details-project_description": long_text}), 413, "PAYLOAD_TOO_LARGE")
+    json_error(autosave(anonymous, data["autosaveUrl"], {"details-project_name": "Harbour", "details-project_description": long_text}, data["version"]), 413, "PAYLOAD_TOO_LARGE")
+    json_error(autosave(anonymous, AUTOSAVE_NEW, {"details-project_description": long_text}), 413, "PAYLOAD_TOO_LARGE")
 
     assert draft_count(drafts_redis) == 1
     draft = stored(data["draftId"])
@@ -391,7 +344,7 @@ def test_it_needs_the_csrf_token(drafts_redis):
     client.get(reverse("projects:wizard_new"))
     token = client.cookies["csrftoken"].value
 
-    error(autosave(client, AUTOSAVE_NEW, {"details-project_name": "Harbour"}), 403, "CSRF_FAILED")
+    json_error(autosave(client, AUTOSAVE_NEW, {"details-project_name": "Harbour"}), 403, "CSRF_FAILED")
     assert draft_count(drafts_redis) == 0
 
     # The page's hidden csrfmiddlewaretoken (or the header) is what autosave.js sends.
@@ -542,7 +495,7 @@ def test_it_refuses_an_autosave_that_carries_none_of_the_steps_fields(signed_in)
         urlencode({"draft_version": version, "unrelated": "x"}),
         content_type="application/x-www-form-urlencoded",
     )
-    error(response, 400, "VALIDATION_FAILED")
+    json_error(response, 400, "VALIDATION_FAILED")
     draft = stored(draft_id)
     assert draft.revision == version and draft.pending == {}
     assert draft.project_name == VALID_DETAILS["project_name"]

@@ -5,7 +5,6 @@ the race a live server driven over HTTP by two threads. The only injected failur
 a Redis address where nothing listens, and Django's own ``connection.execute_wrapper``.
 """
 
-import copy
 import html
 import re
 import threading
@@ -21,7 +20,7 @@ from django.test import Client
 from django.urls import reverse
 
 from projects.models import Project
-from sessions_store.store import DraftStoreUnavailable, get_draft_store
+from sessions_store.store import get_draft_store
 
 from .conftest import PASSWORD, PNG_BYTES, office_bytes, pdf_bytes, upload
 from .factories import UserFactory
@@ -436,17 +435,9 @@ def test_it_keeps_the_draft_and_says_so_when_the_database_refuses_the_commit(
 
 
 def test_it_answers_503_and_keeps_what_was_typed_when_redis_is_unreachable(
-    owner_client, settings, drafts_redis
+    owner_client, redis_outage, drafts_redis
 ):
-    working = copy.deepcopy(settings.CACHES)
-    broken = copy.deepcopy(settings.CACHES)
-    broken["drafts"]["LOCATION"] = "redis://127.0.0.1:1/0"
-    broken["drafts"]["OPTIONS"]["SOCKET_CONNECT_TIMEOUT"] = 0.5
-    broken["drafts"]["OPTIONS"]["SOCKET_TIMEOUT"] = 0.5
-    settings.CACHES = broken
-    # The setting change really rebuilt the drafts connection.
-    with pytest.raises(DraftStoreUnavailable):
-        get_draft_store().ping()
+    redis_outage.begin()
 
     # Step 1 lists the user's other drafts, which needs Redis: a clear 503, never a 500.
     new = owner_client.get(reverse("projects:wizard_new"))
@@ -474,7 +465,7 @@ def test_it_answers_503_and_keeps_what_was_typed_when_redis_is_unreachable(
     assert drafts.status_code == 503
     assert "Drafts are temporarily unavailable" in text(drafts)
 
-    settings.CACHES = working
+    redis_outage.end()
     assert get_draft_store().ping() >= 0
     assert drafts_redis.keys("*draft:*") == []  # nothing half-written while it was down
     response = owner_client.post(reverse("projects:wizard_new"), details)

@@ -2,7 +2,12 @@
 
 import re
 
+from django.test import Client
 from django.urls import reverse
+
+from sessions_store.store import get_draft_store
+
+from .conftest import pdf_bytes, upload
 
 VALID_DETAILS = {
     "project_name": "Harbour Office Retrofit",
@@ -83,3 +88,54 @@ def complete_until_review(client, documents, connectors=(("google_drive", "https
 
 def confirm(client, draft_id):
     return client.post(step_url(draft_id, "review"), {"review-confirm": "on", **management("review")})
+
+
+# --- Browsers, drafts as stored, JSON errors (the API and autosave tests) --------------------------
+
+UA = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/128.0"
+
+
+def browser(user=None, ua=UA, **defaults):
+    """A browser of its own (its own cookies), signed in as ``user`` if given."""
+    client = Client(HTTP_USER_AGENT=ua, **defaults)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def stored(draft_id):
+    draft, _ = get_draft_store().load(draft_id, slide=False)
+    return draft
+
+
+def draft_count(redis):
+    return len(redis.keys("*:draft:*"))
+
+
+def page_version(response):
+    match = re.search(r'name="draft_version" value="(\d+)"', response.content.decode())
+    assert match, "the page carries no draft_version"
+    return match.group(1)
+
+
+def attach_on_page(client, draft_id, name="brief.pdf"):
+    response = client.post(
+        step_url(draft_id, "requirements"),
+        {
+            "requirements-documents": [upload(name, pdf_bytes(name), "application/pdf")],
+            "requirements-requirements_notes": "See the spec.",
+            **management("requirements"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def json_error(response, status, code):
+    """The API's error body ``{"error": {"code", "message", ...}}``: its inner object."""
+    assert response.status_code == status, response.content.decode()[:2000]
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert set(body) - {"debug"} == {"error"}, body
+    assert body["error"]["code"] == code, body
+    assert body["error"]["message"]
+    return body["error"]
