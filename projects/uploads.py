@@ -104,11 +104,17 @@ class RejectedFile(ValueError):
 def display_name(name):
     """A safe name to show and to offer on download: no path, no control characters, <= 150 chars."""
     name = unicodedata.normalize("NFC", os.path.basename(str(name).replace("\\", "/")))
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".")
-    if not name:
-        name = "document"
-    stem, ext = os.path.splitext(name)
-    return stem[: 150 - len(ext)] + ext.lower()
+    stem, ext = os.path.splitext(printable(name).strip())
+    if not ext and stem.startswith(".") and "." not in stem[1:]:
+        # Only an extension: ".pdf" (what came before it may have been unprintable, and
+        # removed on the way here). The content check still decides whether it is a PDF.
+        stem, ext = "", stem
+    stem = stem.strip().strip(".") or "document"
+    return stem[: 150 - len(ext)] + ext.strip().lower()
+
+
+def printable(text):
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
 
 
 def storage_suffix(name):

@@ -416,7 +416,11 @@ class ProjectWizard(NamedUrlSessionWizardView):
         if current == "review" and draft is not None:
             context["review_sections"] = self.review_sections()
         if draft is None and self.owner is not None and self.request.method == "GET" and not self.store_down:
-            context["other_drafts"] = self.storage.store.list_owned(self.owner)
+            try:
+                context["other_drafts"] = self.storage.store.list_owned(self.owner)
+            except DraftStoreUnavailable:
+                # Only a convenience: step 1 is still shown (its submit says if Redis is down).
+                logger.warning("could not list the drafts of %s", self.owner.key)
         return context
 
     def autosave_url(self, step):

@@ -169,6 +169,30 @@ CACHES = {
     },
 }
 
+# Redis Sentinel: REDIS_URL names the master set instead of a host (redis://mymaster/0), and
+# REDIS_SENTINELS lists the sentinels; the client follows failovers to the new master.
+REDIS_SENTINELS = envlist("REDIS_SENTINELS", [])
+if REDIS_SENTINELS:
+    try:
+        _sentinels = [(host, int(port)) for host, port in (item.rsplit(":", 1) for item in REDIS_SENTINELS)]
+    except ValueError:
+        raise ImproperlyConfigured("REDIS_SENTINELS must be host:port pairs, comma-separated") from None
+    CACHES["drafts"]["OPTIONS"].update(
+        {
+            "CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory",
+            "CLIENT_CLASS": "django_redis.client.SentinelClient",
+            "CONNECTION_POOL_CLASS": "sessions_store.sentinel.MasterCheckingSentinelConnectionPool",
+            "SENTINELS": _sentinels,
+            "SENTINEL_KWARGS": {
+                "password": os.environ.get("REDIS_SENTINEL_PASSWORD") or None,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
+        }
+    )
+
+# How often (seconds, per process) the app asks the sentinels whether the master moved.
+REDIS_SENTINEL_CHECK_INTERVAL = float(os.environ.get("REDIS_SENTINEL_CHECK_INTERVAL", "1"))
+
 # --- Drafts
 SESSION_TTL = envint("SESSION_TTL", 86400, minimum=60)
 # How long after expiry we can still tell "expired" (410) from "never existed" (404).

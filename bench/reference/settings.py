@@ -3,8 +3,8 @@
 BENCH_REF selects the reference:
   a  stock NamedUrlSessionWizardView, Django database sessions (PostgreSQL)
   b  stock NamedUrlSessionWizardView, Django cache sessions on django-redis (BENCH_SESSION_REDIS_URL)
-  c  the same views over a storage that keeps nothing between requests (the ceiling); database
-     sessions for the login only, as the app has
+  c  the same views over a storage that keeps nothing between requests (the ceiling); the login
+     in the app's own session engine (a signed cookie), as the app has
 """
 
 import os
@@ -29,5 +29,6 @@ if BENCH_REF == "b":
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
         },
     }
-else:
+elif BENCH_REF == "a":
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# (c) keeps the app's SESSION_ENGINE: the ceiling is the app with nothing persisted, nothing else.
