@@ -30,6 +30,20 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory):
+    """collectstatic once, for the tests' production app servers (WhiteNoise serves the
+    manifest-named files)."""
+    from .support.app_server import collect_static, production_env
+
+    root = tmp_path_factory.mktemp("static")
+    env = production_env(
+        database_url="sqlite:///unused.sqlite3", redis_url="redis://127.0.0.1:1/0",
+        media_root=root / "media", static_root=root, var_dir=root / "var",
+    )
+    return collect_static(root, env)
+
+
 @pytest.fixture(autouse=True)
 def drafts_redis():
     """A clean drafts database for every test (real Redis, never a stand-in)."""

@@ -39,7 +39,7 @@ from sessions_store.store import get_draft_store
 from .conftest import JPEG_BYTES, PASSWORD, PNG_BYTES, office_bytes, pdf_bytes
 from .factories import UserFactory
 from .support.browser import form_payload
-from .wizard_helpers import complete_until_review, start_draft, step_url
+from .wizard_helpers import complete_until_review, sources_post, start_draft, step_url
 
 EXAMPLES = int(os.environ.get("FORM_PROPERTY_EXAMPLES", "60"))
 # Each example is a few requests (about 0.1-0.3 s): more examples need more time.
@@ -446,17 +446,7 @@ def test_it_commits_whatever_the_steps_accept_as_entered(owner_client, owner, de
     files = [SimpleUploadedFile(stem + ext, content) for stem, (ext, content) in documents]
     response = owner_client.post(step_url(draft_id, "requirements"), {"requirements-documents": files, "project_wizard-current_step": "requirements"})
     assert response.status_code == 302, response.content.decode()[:2000]
-    post = {
-        "sources-connectors-TOTAL_FORMS": str(max(len(connectors), 1)),
-        "sources-connectors-INITIAL_FORMS": "0",
-        "project_wizard-current_step": "sources",
-    }
-    if ai:
-        post["sources-ai_sourcing_enabled"] = "on"
-    for index, (kind, target) in enumerate(connectors):
-        post[f"sources-connectors-{index}-connector_type"] = kind
-        post[f"sources-connectors-{index}-target"] = target
-    response = owner_client.post(step_url(draft_id, "sources"), post)
+    response = owner_client.post(step_url(draft_id, "sources"), sources_post(ai=ai, connectors=connectors))
     assert response.status_code == 302, response.content.decode()[:3000]
     assert owner_client.get(step_url(draft_id, "review")).status_code == 200
 

@@ -25,7 +25,7 @@ from sessions_store.store import get_draft_store
 from .conftest import PASSWORD, pdf_bytes, upload
 from .factories import UserFactory
 from .support import wizard_http as flow
-from .support.app_server import AppServer, collect_static, current_database_url, production_env, rss_kib
+from .support.app_server import AppServer, current_database_url, production_env, rss_kib
 from .support.browser import Browser, form_payload
 from .support.redis_server import RedisServer, drafts_caches, forget_pool
 from .wizard_helpers import VALID_DETAILS, details_post, management, sources_post, start_draft, step_url
@@ -325,17 +325,6 @@ def test_it_keeps_drafts_when_redis_restarts_with_aof(owner_client, settings, ap
 
 
 # --- app servers: restarts, and several of them sharing one Redis ------------------------------------
-
-@pytest.fixture(scope="session")
-def static_root(tmp_path_factory):
-    """collectstatic once: production settings serve the manifest-named files through WhiteNoise."""
-    root = tmp_path_factory.mktemp("static")
-    env = production_env(
-        database_url="sqlite:///unused.sqlite3", redis_url="redis://127.0.0.1:1/0",
-        media_root=root / "media", static_root=root, var_dir=root / "var",
-    )
-    return collect_static(root, env)
-
 
 @pytest.fixture
 def server_redis_prefix(settings):

@@ -13,21 +13,10 @@ from django.conf import settings as django_settings
 
 from .conftest import pdf_bytes
 from .support import wizard_http as flow
-from .support.app_server import AppServer, collect_static, current_database_url, production_env
+from .support.app_server import AppServer, current_database_url, production_env
 from .support.browser import Browser
 from .support.sentinel import SentinelDeployment
 from .wizard_helpers import VALID_DETAILS
-
-
-@pytest.fixture(scope="module")
-def static_root(tmp_path_factory):
-    """collectstatic once: production settings serve the manifest-named files through WhiteNoise."""
-    root = tmp_path_factory.mktemp("static")
-    env = production_env(
-        database_url="sqlite:///unused.sqlite3", redis_url="redis://127.0.0.1:1/0",
-        media_root=root / "media", static_root=root, var_dir=root / "var",
-    )
-    return collect_static(root, env)
 
 
 @pytest.fixture
