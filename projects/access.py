@@ -16,14 +16,6 @@ from .models import Project
 MISSING, LIMITED, EXPIRED, COMMITTED = "missing", "limited", "expired", "committed"
 
 
-class TooManyLookups(Exception):
-    """Raised by pages that cannot answer themselves; the middleware turns it into a 429 page."""
-
-    def __init__(self, retry_after):
-        super().__init__(f"too many lookups of missing drafts; retry after {retry_after}s")
-        self.retry_after = retry_after
-
-
 @dataclass
 class Refusal:
     kind: str

@@ -36,10 +36,19 @@ from sessions_store.drafts import Draft, Owner, is_draft_id, request_metadata
 from sessions_store.files import delete_draft_files
 from sessions_store.limits import allow_creation
 from sessions_store.owners import request_owner
-from sessions_store.store import DraftConflict, get_draft_store
+from sessions_store.store import get_draft_store
 
 from . import drafting
-from .api_support import ApiError, api_view, check_access, conflict, json_response, rate_limited, too_large
+from .api_support import (
+    ApiError,
+    api_view,
+    check_access,
+    conflict,
+    json_response,
+    once_more_after_a_navigation,
+    rate_limited,
+    too_large,
+)
 from .forms import MAX_CONNECTORS
 
 # camelCase name -> (step, form field). Documents are uploaded on the page; the API lists them.
@@ -61,6 +70,10 @@ FORMSET = "sources-connectors"
 
 # --- requests ---------------------------------------------------------------------------------
 
+def not_json():
+    return ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send JSON with Content-Type: application/json.")
+
+
 def read_body(request, *, required=False, allowed=()):
     """The JSON object sent, or {} when nothing was sent and nothing is required."""
     content_type = request.content_type or ""
@@ -71,13 +84,13 @@ def read_body(request, *, required=False, allowed=()):
         raise too_large() from None
     except RawPostDataException:
         # A form or multipart body, already read by the CSRF check: not JSON.
-        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send JSON with Content-Type: application/json.") from None
+        raise not_json() from None
     if not raw.strip():
         if required:
             raise ApiError(400, "VALIDATION_FAILED", "Send a JSON object.")
         return {}
     if not is_json:
-        raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Send JSON with Content-Type: application/json.")
+        raise not_json()
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -391,18 +404,15 @@ def update(request):
         fields["version"] = ["Required: the version you last read (a whole number)."]
     if fields:
         raise ApiError(400, "VALIDATION_FAILED", "Some fields are not valid.", fields=fields)
-    for attempt in (1, 2):
+    def attempt():
         draft = load_own(request, session_id)
         if version != draft.revision:
             raise conflict()
         apply_update(draft, body)
-        try:
-            get_draft_store().save(draft, step=draft.current_step)
-            break
-        except DraftConflict:
-            # Written between our read and write: if only by a navigation (same revision), retry.
-            if attempt == 2:
-                raise
+        get_draft_store().save(draft, step=draft.current_step)
+        return draft
+
+    draft = once_more_after_a_navigation(attempt)
     return json_response(request, session_json(draft), debug=_debug(draft))
 
 

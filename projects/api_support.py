@@ -78,6 +78,16 @@ def check_access(request, owner, draft, tomb_owner, draft_id):
     raise ApiError(404, "SESSION_NOT_FOUND", "There is no draft with this id, or it is not yours.")
 
 
+def once_more_after_a_navigation(attempt):
+    """Run a read-check-write ``attempt`` again if the store refused its write because the draft
+    was written in between. The second read decides: if only another tab's navigation wrote (the
+    revision is the same) the write goes through; if the user's data changed, it is a 409."""
+    try:
+        return attempt()
+    except DraftConflict:
+        return attempt()
+
+
 def unavailable():
     return ApiError(
         503,

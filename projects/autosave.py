@@ -13,10 +13,10 @@ from sessions_store import clock
 from sessions_store.drafts import Draft, request_metadata
 from sessions_store.limits import allow_creation
 from sessions_store.owners import request_owner
-from sessions_store.store import DraftConflict, get_draft_store
+from sessions_store.store import get_draft_store
 
 from . import drafting
-from .api_support import ApiError, api_view, check_access, conflict, json_response, rate_limited
+from .api_support import ApiError, api_view, check_access, conflict, json_response, once_more_after_a_navigation, rate_limited
 
 STEP_URL = "projects:wizard_step"
 
@@ -32,7 +32,8 @@ def _autosave(request, draft_id=None, step=None):
         return _first_save(request, step, values)
     posted = request.POST.get("draft_version", "")
     store = get_draft_store()
-    for attempt in (1, 2):
+
+    def attempt():
         draft, tomb_owner = store.load(draft_id)
         check_access(request, request_owner(request), draft, tomb_owner, draft_id)
         if not drafting.may_open(draft, step):
@@ -44,17 +45,12 @@ def _autosave(request, draft_id=None, step=None):
         if posted != str(draft.revision):
             raise conflict()
         errors = drafting.check_step(step, values, draft, ignore_documents=True)
-        if not drafting.set_pending(draft, step, values):
-            break
-        draft.revision += 1
-        try:
+        if drafting.set_pending(draft, step, values):
+            draft.revision += 1
             store.save(draft, step=step)
-            break
-        except DraftConflict:
-            # Written between our read and write. If only another tab's navigation changed it
-            # (the revision is the same), this save is still good: read again and retry once.
-            if attempt == 2:
-                raise
+        return draft, errors
+
+    draft, errors = once_more_after_a_navigation(attempt)
     return _saved(request, draft, step, errors)
 
 

@@ -35,15 +35,20 @@ _FORMSET_KEY = re.compile(
 
 
 @lru_cache(maxsize=None)
-def _field_keys(step):
+def _blank(step):
+    """The step's own input names, and what the unbound form shows in them (its presets)."""
     form = FORMS[step](prefix=step, **({"attached": []} if step == "requirements" else {}))
-    return frozenset(form.add_prefix(name) for name in form.fields if name not in _NOT_VALUES)
+    names = [name for name in form.fields if name not in _NOT_VALUES]
+    return (
+        frozenset(form.add_prefix(name) for name in names),
+        {form.add_prefix(name): form[name].value() for name in names},
+    )
 
 
 def is_value_key(step, key):
     """Is ``key`` one of the step form's own inputs (never files or "remove")? Anything else
     posted is not kept: a draft holds what its forms can show, and stays small."""
-    if key in _field_keys(step):
+    if key in _blank(step)[0]:
         return True
     match = step == "sources" and _FORMSET_KEY.match(key)
     return bool(match) and (match.group(1) is None or int(match.group(1)) < MAX_CONNECTORS)
@@ -58,8 +63,7 @@ def step_values(step, posted):
 def has_content(step, values):
     """Did the user type anything? Preset values (a default radio choice) and the formset's
     management numbers do not count."""
-    form = FORMS[step](prefix=step, **({"attached": []} if step == "requirements" else {}))
-    preset = {form.add_prefix(name): form[name].value() for name in form.fields}
+    preset = _blank(step)[1]
     for key, items in values.items():
         if key.endswith(("-TOTAL_FORMS", "-INITIAL_FORMS", "-MIN_NUM_FORMS", "-MAX_NUM_FORMS")):
             continue
@@ -117,11 +121,7 @@ EMPTY_CONNECTORS = {
 def current_values(draft, step):
     """What the user last saw in ``step``: autosaved values over submitted ones."""
     pending = draft.pending_data(step)
-    if pending is None:
-        return submitted_values(draft, step)
-    if step == "sources" and "sources-connectors-TOTAL_FORMS" not in pending:
-        return {**EMPTY_CONNECTORS, **pending}
-    return pending
+    return submitted_values(draft, step) if pending is None else _with_connectors(step, pending)
 
 
 def first_incomplete_step(draft):
@@ -137,9 +137,13 @@ def may_open(draft, step):
 
 
 def submitted_values(draft, step):
-    values = draft.wizard["step_data"].get(step) or {}
+    return _with_connectors(step, draft.wizard["step_data"].get(step) or {})
+
+
+def _with_connectors(step, values):
+    """Sources values always carry the connector list's management numbers (the API may omit them)."""
     if step == "sources" and "sources-connectors-TOTAL_FORMS" not in values:
-        values = {**EMPTY_CONNECTORS, **values}
+        return {**EMPTY_CONNECTORS, **values}
     return values
 
 

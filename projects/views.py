@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from sessions_store import clock
 from sessions_store.files import delete_draft_files, draft_file_response
+from sessions_store.limits import TooManyLookups
 from sessions_store.owners import request_owner
 from sessions_store.store import get_draft_store
 
@@ -66,7 +67,7 @@ def _owned_draft(request, draft_id):
     if refused is None:
         return draft
     if refused.kind == access.LIMITED:
-        raise access.TooManyLookups(refused.retry_after)
+        raise TooManyLookups(refused.retry_after)
     raise Http404("No such draft")
 
 

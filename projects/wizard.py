@@ -35,7 +35,7 @@ from formtools.wizard.views import NamedUrlSessionWizardView, StepsHelper, Wizar
 from sessions_store import clock
 from sessions_store.drafts import request_metadata
 from sessions_store.files import delete_draft_files, draft_file_storage
-from sessions_store.limits import allow_creation
+from sessions_store.limits import TooManyLookups, allow_creation
 from sessions_store.owners import request_owner
 from sessions_store.storage import DraftStorage
 from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge
@@ -130,7 +130,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
             self.storage.store.note_expired(draft_id)
             return TemplateResponse(self.request, "projects/draft_expired.html", status=410)
         if refused.kind == access.LIMITED:
-            raise access.TooManyLookups(refused.retry_after)
+            raise TooManyLookups(refused.retry_after)
         raise Http404("No such draft")
 
     def get(self, request, *args, **kwargs):

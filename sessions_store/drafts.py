@@ -83,6 +83,11 @@ def is_draft_id(value):
     return bool(_UUID4.match(str(value)))
 
 
+def _unprefixed(step, data):
+    prefix = f"{step}-"
+    return {key[len(prefix):]: value for key, value in data.items() if key.startswith(prefix)}
+
+
 def _iso(moment):
     return moment.isoformat()
 
@@ -144,18 +149,13 @@ class Draft:
         return entry["data"] if entry else None
 
     def step_values(self, step):
-        """The raw values entered for ``step`` (field -> list of strings), without the prefix."""
-        prefix = f"{step}-"
-        data = self.wizard["step_data"].get(step) or {}
-        return {key[len(prefix):]: value for key, value in data.items() if key.startswith(prefix)}
+        """The raw values submitted for ``step`` (field -> list of strings), without the prefix."""
+        return _unprefixed(step, self.wizard["step_data"].get(step) or {})
 
     def shown_values(self, step):
         """Like step_values, but what the user last typed: autosaved values over submitted ones."""
         pending = self.pending_data(step)
-        if pending is None:
-            return self.step_values(step)
-        prefix = f"{step}-"
-        return {key[len(prefix):]: value for key, value in pending.items() if key.startswith(prefix)}
+        return self.step_values(step) if pending is None else _unprefixed(step, pending)
 
     @property
     def project_name(self):

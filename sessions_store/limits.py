@@ -19,18 +19,12 @@ from redis.exceptions import RedisError
 
 from .store import get_draft_store
 
-# KEYS: counter   ARGV: window seconds   -> {count, seconds left}
-_HIT_SCRIPT = """
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {count, ttl}
-"""
+class TooManyLookups(Exception):
+    """A page that cannot answer the refusal itself raises this; the middleware shows a 429 page."""
 
-_script = None
+    def __init__(self, retry_after):
+        super().__init__(f"too many lookups of missing drafts; retry after {retry_after}s")
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -57,16 +51,10 @@ def client_ip(request):
 
 
 def _hit(kind, ident, limit, window):
-    global _script
-    store = get_draft_store()
-    redis = store.redis
     try:
-        if _script is None or _script.registered_client is not redis:
-            _script = redis.register_script(_HIT_SCRIPT)
-        count, ttl = _script(keys=[store.key("limit", f"{kind}:{ident}")], args=[window])
+        count, ttl = get_draft_store().count_hit(f"{kind}:{ident}", window)
     except RedisError:
         return Verdict(allowed=True)
-    count, ttl = int(count), max(int(ttl), 1)
     return Verdict(allowed=count <= limit, count=count, retry_after=ttl if count > limit else 0)
 
 

@@ -5,6 +5,7 @@ import logging
 
 from django.template.response import TemplateResponse
 
+from .limits import TooManyLookups
 from .store import DraftStoreUnavailable
 
 logger = logging.getLogger("sessions_store")
@@ -18,15 +19,14 @@ class DraftStoreUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        retry_after = getattr(exception, "retry_after", None)
-        if retry_after is not None:  # projects.access.TooManyLookups
+        if isinstance(exception, TooManyLookups):
             response = TemplateResponse(
                 request,
                 "429.html",
                 {"why": "Too many requests for drafts that could not be found came from your network."},
                 status=429,
             )
-            response["Retry-After"] = str(retry_after)
+            response["Retry-After"] = str(exception.retry_after)
             return response.render()
         if not isinstance(exception, DraftStoreUnavailable):
             return None

@@ -193,6 +193,17 @@ return {removed, step}
 """
 
 
+# A fixed-window counter (sessions_store.limits). KEYS: counter   ARGV: window seconds
+_HIT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
+
 # KEYS: commit lock   ARGV: token
 _RELEASE_SCRIPT = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -272,6 +283,16 @@ class RedisDraftStore(DraftStore):
     @cached_property
     def _release_script(self):
         return self.redis.register_script(_RELEASE_SCRIPT)
+
+    def count_hit(self, name, window):
+        """Count one hit on ``limit:<name>`` in a window of ``window`` seconds: (count, seconds
+        left). One round trip. Redis errors propagate (the caller decides what they mean)."""
+        count, ttl = self._hit_script(keys=[self.key("limit", name)], args=[window])
+        return int(count), max(int(ttl), 1)
+
+    @cached_property
+    def _hit_script(self):
+        return self.redis.register_script(_HIT_SCRIPT)
 
     def _load(self, draft_id, *, slide, lock=None):
         locked = 0
