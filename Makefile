@@ -1,13 +1,14 @@
 # Two commands for a fresh machine with Python 3.11+ (see README):
 #   make run    install into .venv, migrate, serve on http://127.0.0.1:8000 (SQLite + embedded Redis)
-#   make test   install into .venv (with test tools) and run the whole test suite
+#   make test   install into .venv (with test tools) and run the test suite, all but the load test
+#   make test-load  the same install, then the load test alone (50 users for 60 s, marker `load`)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test install install-dev redis-start redis-stop migrate superuser clean
+.PHONY: run test test-load install install-dev redis-start redis-stop migrate superuser clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +38,13 @@ run: migrate
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# pytest.ini deselects the load test; the -m here selects it (the last -m wins). A run that selects
+# no test (pytest's exit status 5) fails with a message rather than that bare status.
+test-load: $(VENV)/.installed-dev
+	$(PY) -m pytest -m load $(PYTEST_ARGS) || { status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "make test-load: no test marked load was selected" >&2; status=1; fi; \
+	  exit $$status; }
 
 superuser: migrate
 	DEBUG=$${DEBUG:-1} $(PY) manage.py createsuperuser

@@ -114,6 +114,23 @@ def owner_client(client, owner):
     return client
 
 
+# A browser of its own (its own cookies, the desktop user agent), signed out or signed in as owner.
+# (Imported here, not at the top: wizard_helpers imports this module.)
+
+@pytest.fixture
+def anonymous():
+    from .wizard_helpers import browser
+
+    return browser()
+
+
+@pytest.fixture
+def signed_in(owner):
+    from .wizard_helpers import browser
+
+    return browser(owner)
+
+
 # --- Documents with real content ----------------------------------------------------------------
 
 def pdf_bytes(text="Requirements"):

@@ -79,16 +79,6 @@ def api_session(client, draft_id):
     return response.json()
 
 
-@pytest.fixture
-def anonymous():
-    return browser()
-
-
-@pytest.fixture
-def signed_in(owner):
-    return browser(owner)
-
-
 # --- a draft from the first typed value ------------------------------------------------------------
 
 def test_it_saves_nothing_for_an_empty_form_and_creates_no_draft(anonymous, drafts_redis):

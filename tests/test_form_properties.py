@@ -12,7 +12,7 @@ ReviewForm, plus the navigation fields every step shares. For each example:
 
 The ``next`` of sign-in and sign-up is bad input too: it must never send the browser off-site.
 
-Hand-picked upload cases (types, sizes, names, counts) are in test_documents.py and
+Hand-picked upload cases (types, sizes, names, counts) are in test_documents_*.py and
 test_uploads_edge.py; here uploads are random bytes under random names.
 
 Examples run derandomized by default (the same inputs every run, so CI is stable); set

@@ -1,8 +1,9 @@
-"""Upload edge cases (issue 5) that test_documents.py does not already cover.
+"""Upload edge cases (issue 5) that test_documents_*.py do not already cover.
 
-test_documents.py covers each accepted type, content that contradicts its extension, unknown
-extensions, zero-byte files, the per-file, per-draft and file-count limits (one and several over),
-hostile, path-traversal, non-ASCII and decomposed names, and removing and adding files. Here:
+test_documents_checks.py covers each accepted type, content that contradicts its extension,
+unknown extensions, zero-byte files, the per-file, per-draft and file-count limits (one and several
+over); test_documents_handling.py hostile, path-traversal, non-ASCII and decomposed names, and
+removing and adding files. Here:
 
 - what the client claims is ignored: the Content-Type it sends, and its idea of a file name
   (NUL bytes, right-to-left overrides, NTFS streams, names made only of path parts);

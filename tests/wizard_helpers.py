@@ -1,6 +1,7 @@
 """Driving the wizard through the test client as a browser would: GET the step, POST its form."""
 
 import re
+import time
 
 from django.test import Client
 from django.urls import reverse
@@ -110,6 +111,32 @@ def stored(draft_id):
 
 def draft_count(redis):
     return len(redis.keys("*:draft:*"))
+
+
+def expire_for_real(redis, *draft_ids, tombstone_ttl=None):
+    """Let Redis expire the drafts' records itself, as at the end of their TTL: PEXPIRE 1 ms, then
+    poll until they are gone (no sleeping through a TTL). Each record must exist beforehand.
+
+    Their tombstones stay, so their owners are told "expired". A tombstone outlives its record by
+    DRAFT_TOMBSTONE_TTL; since the record is cut short here, its tombstone keeps the record's
+    unused TTL on top, unless ``tombstone_ttl`` (seconds) says what it has left: pass
+    DRAFT_TOMBSTONE_TTL for what a natural expiry leaves.
+    """
+    store = get_draft_store()
+    records = [store.key("draft", draft_id) for draft_id in draft_ids]
+    pipe = redis.pipeline(transaction=False)
+    for key in records:
+        pipe.pexpire(key, 1)
+    assert all(pipe.execute()), f"not every draft of {draft_ids} had a record to expire"
+    deadline = time.monotonic() + 5
+    while redis.exists(*records):
+        assert time.monotonic() < deadline, "Redis did not expire the drafts"
+        time.sleep(0.005)
+    if tombstone_ttl is not None:
+        pipe = redis.pipeline(transaction=False)
+        for draft_id in draft_ids:
+            pipe.expire(store.key("tomb", draft_id), tombstone_ttl)
+        pipe.execute()
 
 
 def page_version(response):

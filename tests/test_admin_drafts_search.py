@@ -1,0 +1,117 @@
+"""Staff review of drafts in Django admin: searching the list by project name, client name and
+email (ignoring case), and by draft id; with the filters, sorting and pagination. Real Redis; the
+users and helpers are in admin_helpers.py.
+"""
+
+from datetime import timedelta
+
+import pytest
+
+from .admin_helpers import (
+    IPHONE_UA,
+    LIST_URL,
+    attach,
+    browser,
+    bulk_drafts,
+    listed_ids,
+    logged_in,
+    paginator,
+    rows,
+)
+from .admin_helpers import day_long_drafts, staff_viewer  # noqa: F401 (fixtures)
+from .wizard_helpers import details_post, start_draft, step_url
+
+pytestmark = pytest.mark.django_db
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def searchable(owner, other_user):
+    return {
+        "harbour": start_draft(browser(owner)),  # Harbour Office Retrofit / Harbour Estates Ltd / facilities@harbour.example
+        "riverside": start_draft(
+            browser(ua=IPHONE_UA),
+            project_name="Riverside School Extension",
+            client_name="Northfield Council",
+            client_email="Estates.Team@Northfield.example",
+        ),
+        "kestrel": start_draft(
+            browser(other_user), project_name="Data Hall Cooling", client_name="Kestrel Compute", client_email="ops@kestrel.example"
+        ),
+    }
+
+
+def test_it_searches_by_project_name_client_name_and_email_ignoring_case(staff_viewer, searchable):
+    client = logged_in(staff_viewer)
+    ids = searchable
+
+    def found(query):
+        return set(listed_ids(client, q=query))
+
+    assert found("riverSIDE sch") == {ids["riverside"]}
+    assert found("northfield coun") == {ids["riverside"]}
+    assert found("ESTATES.team@northfield") == {ids["riverside"]}
+    assert found("kestrel.ex") == {ids["kestrel"]}
+    assert found("hall cool") == {ids["kestrel"]}
+    assert found("  Harbour Office  ") == {ids["harbour"]}
+    assert found("estates") == {ids["harbour"], ids["riverside"]}
+    assert found("no such project") == set()
+    assert found("*") == set()  # glob characters are literal
+    assert found("[a-z]") == set()
+
+    response = client.get(LIST_URL, {"q": "no such project"})
+    assert "No drafts match." in response.content.decode()
+    assert paginator(response) == (0, 1, 1)
+
+
+def test_it_searches_by_draft_id(staff_viewer, searchable):
+    client = logged_in(staff_viewer)
+    kestrel = searchable["kestrel"]
+
+    assert listed_ids(client, q=kestrel) == [kestrel]
+    assert listed_ids(client, q=kestrel.upper()) == [kestrel]
+    assert listed_ids(client, q=kestrel[:13]) == [kestrel]
+
+
+def test_it_combines_search_with_filters_and_sorting(staff_viewer, searchable, frozen_clock, pdf, owner):
+    client = logged_in(staff_viewer)
+    ids = searchable
+
+    assert set(listed_ids(client, q="estates", kind="anonymous")) == {ids["riverside"]}
+    assert set(listed_ids(client, q="estates", kind="user")) == {ids["harbour"]}
+    assert listed_ids(client, q="estates", step="sources") == []
+
+    frozen_clock.travel(timedelta(minutes=5))
+    attach(browser(owner), ids["harbour"], pdf())
+    assert listed_ids(client, q="estates", step="sources") == [ids["harbour"]]
+    assert listed_ids(client, q="estates", o="last_activity") == [ids["riverside"], ids["harbour"]]
+    assert listed_ids(client, q="estates", o="-last_activity") == [ids["harbour"], ids["riverside"]]
+    assert listed_ids(client, q="estates", o="created") == [ids["harbour"], ids["riverside"]]
+
+
+def test_it_finds_a_renamed_draft_by_its_new_name_only(staff_viewer, owner):
+    owner_browser = browser(owner)
+    draft_id = start_draft(owner_browser, project_name="Old Depot", client_email="first@client.example")
+    response = owner_browser.post(
+        step_url(draft_id, "details"),
+        details_post(project_name="New Depot", client_email="second@client.example"),
+    )
+    assert response.status_code == 302
+    client = logged_in(staff_viewer)
+
+    assert listed_ids(client, q="old depot") == []
+    assert listed_ids(client, q="first@client") == []
+    assert listed_ids(client, q="new depot") == [draft_id]
+    assert listed_ids(client, q="second@client") == [draft_id]
+
+
+def test_it_pages_search_results(staff_viewer, owner, frozen_clock):
+    bulk_drafts(55, f"u:{owner.pk}", frozen_clock)
+    client = logged_in(staff_viewer)
+
+    response = client.get(LIST_URL, {"q": "bulk", "p": 2})
+
+    assert [row["name"] for row in rows(response)] == ["Bulk 04", "Bulk 03", "Bulk 02", "Bulk 01", "Bulk 00"]
+    assert paginator(response) == (55, 2, 2)
+    assert paginator(client.get(LIST_URL, {"q": "bulk 5"})) == (5, 1, 1)

@@ -1,0 +1,227 @@
+"""``manage.py cleanup_drafts``: what abandoned drafts leave behind, removed for real. Expired
+drafts' index entries, files and funnel counts; live drafts rescheduled; orphan and stray files in
+the upload area (and nothing outside it); stale tombstones; thousands of entries in small batches.
+
+Real Redis, real files under a per-test DRAFT_UPLOAD_ROOT, drafts made through the wizard, and
+drafts that expire as Redis expires them: see cleanup_helpers.py.
+"""
+
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from django.urls import reverse
+
+from sessions_store import clock
+
+from .cleanup_helpers import (
+    age,
+    big_pdf,
+    cleanup,
+    disk,
+    keys_mentioning,
+    megabytes,
+    new_draft,
+    past_their_expiry,
+    post_requirements,
+    summary,
+    write,
+)
+from .cleanup_helpers import root, store  # noqa: F401 (fixtures)
+from .wizard_helpers import complete_until_review, expire_for_real, start_draft, step_url
+
+pytestmark = pytest.mark.django_db
+
+DAY = 86400
+
+
+# --- expired drafts ----------------------------------------------------------------------------------
+
+def test_it_expires_abandoned_drafts_and_removes_their_index_entries_and_files(owner_client, store, drafts_redis, root):
+    anonymous = Client()
+    at_requirements = start_draft(anonymous)
+    at_sources = start_draft(owner_client)
+    post_requirements(owner_client, at_sources, [big_pdf("brief.pdf", 700_001)])
+    at_review = complete_until_review(owner_client, [big_pdf("spec.pdf", 500_002), big_pdf("plan.pdf", 250_003)])
+    gone = [at_requirements, at_sources, at_review]
+    assert all(keys_mentioning(drafts_redis, draft_id) for draft_id in gone)
+    assert (root / at_review).is_dir()
+    expire_for_real(drafts_redis, *gone, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    past_their_expiry()
+
+    out, err = cleanup()
+
+    assert err == ""
+    counts = summary(out)
+    assert "expired 3 drafts" in out
+    assert f"removed 3 files ({megabytes(700_001 + 500_002 + 250_003)} MB)" in out
+    assert counts["mb"] == "1.5"
+    assert "expired by step reached: requirements=1, review=1, sources=1" in out
+    assert counts["rescheduled"] == 0 and counts["tombstones"] == 0
+    for draft_id in gone:
+        assert keys_mentioning(drafts_redis, draft_id) == []  # index, index:*, owner:*, search
+        assert not (root / draft_id).exists()
+    assert list(drafts_redis.scan_iter(match="*index*")) == []
+    assert list(drafts_redis.scan_iter(match="*owner:*")) == []
+    assert drafts_redis.zcard(store.key("search")) == 0
+    assert list(root.iterdir()) == []
+    assert drafts_redis.hgetall(store.key("stats", "expired")) == {b"requirements": b"1", b"sources": b"1", b"review": b"1"}
+    # The tombstones stay: the owners are told "expired" (410), not "not found" (404).
+    for draft_id in gone:
+        assert drafts_redis.exists(store.key("tomb", draft_id))
+    for client, draft_id in ((anonymous, at_requirements), (owner_client, at_sources), (owner_client, at_review)):
+        response = client.get(reverse("projects:wizard_resume", args=[draft_id]))
+        assert response.status_code == 410, draft_id
+    assert Client().get(reverse("projects:wizard_resume", args=[at_sources])).status_code == 404
+
+
+def test_it_adds_to_the_funnel_counts_on_every_run(owner_client, store, drafts_redis):
+    first = start_draft(owner_client)
+    expire_for_real(drafts_redis, first, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    past_their_expiry()
+    cleanup()
+    second, third = start_draft(owner_client), complete_until_review(owner_client, [big_pdf("a.pdf", 1000)])
+    expire_for_real(drafts_redis, second, third, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    past_their_expiry()
+
+    out, _ = cleanup()
+
+    assert "expired 2 drafts" in out
+    assert "expired by step reached: requirements=1, review=1" in out
+    assert drafts_redis.hgetall(store.key("stats", "expired")) == {b"requirements": b"2", b"review": b"1"}
+
+
+def test_it_only_reschedules_a_live_draft_whose_index_expiry_is_past(owner_client, store, drafts_redis, root):
+    draft_id = complete_until_review(owner_client, [big_pdf("spec.pdf", 4000)])
+    past_their_expiry()
+    # Reads slide the TTL in Redis, not the expiry index: the entry is due but the draft is alive.
+    assert owner_client.get(step_url(draft_id, "review")).status_code == 200
+    expiry_index = store.key("index", "expiry")
+    assert drafts_redis.zscore(expiry_index, draft_id) < clock.now().timestamp()
+    files_before = disk(root)
+
+    out, _ = cleanup()
+
+    counts = summary(out)
+    assert counts["expired"] == 0 and counts["files"] == 0
+    assert "rescheduled 1 live index entries" in out
+    assert drafts_redis.exists(store.key("draft", draft_id))
+    assert disk(root) == files_before
+    new_expiry = drafts_redis.zscore(expiry_index, draft_id)
+    remaining = drafts_redis.ttl(store.key("draft", draft_id))
+    assert abs(new_expiry - (clock.now().timestamp() + remaining)) < 5
+    assert owner_client.get(step_url(draft_id, "review")).status_code == 200
+    # Back in line: the next run has nothing to do.
+    assert summary(cleanup()[0])["rescheduled"] == 0
+
+
+def test_it_removes_orphan_files_and_keeps_referenced_and_fresh_ones(owner_client, store, root):
+    draft_id = complete_until_review(owner_client, [big_pdf("spec.pdf", 5000)])
+    folder = root / draft_id
+    [referenced] = list(folder.iterdir())
+    age(referenced, 30 * DAY)  # referenced: kept however old
+    orphan = write(folder / "0123456789ab.pdf", 700_000, older_than_ttl=True)
+    fresh_orphan = write(folder / "ba9876543210.pdf", 100)
+    never_existed = str(uuid.uuid4())
+    ghost_files = [write(root / never_existed / "aaaaaaaaaaaa.pdf", 110_000), write(root / never_existed / "bbbbbbbbbbbb.txt", 130_000)]
+    old_stray = write(root / "upload-1234.part", 170_000, older_than_ttl=True)
+    fresh_stray = write(root / "upload-5678.part", 100)
+    not_a_draft = write(root / "not-a-uuid" / "left.pdf", 190_000, older_than_ttl=True)
+    age(not_a_draft.parent, django_settings.SESSION_TTL + 3600)
+
+    out, _ = cleanup()
+
+    removed = 700_000 + 110_000 + 130_000 + 170_000 + 190_000
+    assert f"removed 5 files ({megabytes(removed)} MB)" in out
+    assert megabytes(removed) == "1.3"
+    assert "expired 0 drafts" in out
+    assert referenced.exists() and fresh_orphan.exists() and fresh_stray.exists()
+    assert not orphan.exists()
+    assert not any(path.exists() for path in ghost_files)
+    assert not (root / never_existed).exists()
+    assert not old_stray.exists()
+    assert not not_a_draft.parent.exists()
+    assert sorted(path.name for path in root.iterdir()) == sorted([draft_id, "upload-5678.part"])
+    # The draft still opens, with its document.
+    draft, _ = store.load(draft_id, slide=False)
+    assert [Path(item["tmp_name"]).name for item in draft.files] == [referenced.name]
+
+
+def test_it_removes_nothing_when_nothing_was_ever_uploaded(owner_client, root):
+    start_draft(owner_client)
+    assert not root.exists()
+
+    out, _ = cleanup()
+
+    assert summary(out) == {
+        "expired": 0, "files": 0, "mb": "0.0", "tombstones": 0, "rescheduled": 0, "steps": "none", "dry_run": False,
+    }
+
+
+def test_it_never_deletes_files_outside_the_upload_area(root, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    precious = write(elsewhere / "precious.pdf", 1000)
+    root.mkdir(parents=True)
+    (root / str(uuid.uuid4())).symlink_to(elsewhere, target_is_directory=True)
+
+    cleanup()
+
+    assert precious.exists()
+
+
+def test_it_cuts_back_stale_tombstones_and_leaves_those_of_live_drafts_alone(store, drafts_redis, settings):
+    persisted = store.create(new_draft("u:1"))
+    too_long = store.create(new_draft("u:2"))
+    alive = store.create(new_draft("u:3"))
+    expire_for_real(drafts_redis, persisted.id, too_long.id, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    drafts_redis.persist(store.key("tomb", persisted.id))
+    drafts_redis.expire(store.key("tomb", too_long.id), 10 * settings.DRAFT_TOMBSTONE_TTL)
+    drafts_redis.persist(store.key("tomb", alive.id))
+    just_expired = store.create(new_draft("u:4"))
+    expire_for_real(drafts_redis, just_expired.id, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    drafts_redis.expire(store.key("tomb", just_expired.id), settings.DRAFT_TOMBSTONE_TTL + 30)  # within the slack
+
+    out, _ = cleanup()
+
+    assert "trimmed 2 stale tombstones" in out
+    assert "expired 0 drafts" in out  # their index entries are not due yet
+    for draft in (persisted, too_long):
+        ttl = drafts_redis.ttl(store.key("tomb", draft.id))
+        assert settings.DRAFT_TOMBSTONE_TTL - 10 <= ttl <= settings.DRAFT_TOMBSTONE_TTL
+    assert drafts_redis.ttl(store.key("tomb", alive.id)) == -1
+    assert drafts_redis.ttl(store.key("tomb", just_expired.id)) > settings.DRAFT_TOMBSTONE_TTL
+    assert store.load(persisted.id) == (None, "u:1")  # still "expired" for its owner
+    assert "trimmed 0 stale tombstones" in cleanup()[0]
+
+
+def test_it_removes_stale_tombstones_when_tombstones_are_disabled(store, drafts_redis, settings):
+    draft = store.create(new_draft())
+    expire_for_real(drafts_redis, draft.id, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    drafts_redis.persist(store.key("tomb", draft.id))
+    settings.DRAFT_TOMBSTONE_TTL = 0
+
+    out, _ = cleanup()
+
+    assert "trimmed 1 stale tombstones" in out
+    assert not drafts_redis.exists(store.key("tomb", draft.id))
+
+
+# --- scale ------------------------------------------------------------------------------------------------
+
+def test_it_works_through_thousands_of_expired_entries_in_small_batches(store, drafts_redis):
+    drafts = [store.create(new_draft(f"u:{index % 50}")) for index in range(2000)]
+    expire_for_real(drafts_redis, *(draft.id for draft in drafts), tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    past_their_expiry()
+
+    started = time.perf_counter()
+    out, _ = cleanup("--batch-size", "100")
+    elapsed = time.perf_counter() - started
+
+    assert "expired 2000 drafts" in out
+    assert elapsed < 10, elapsed
+    assert list(drafts_redis.scan_iter(match="*index*")) == []
+    assert list(drafts_redis.scan_iter(match="*owner:*")) == []
+    assert len(list(drafts_redis.scan_iter(match="*tomb:*", count=1000))) == 2000
