@@ -1,12 +1,12 @@
-"""Who may open a draft, decided once for the pages, autosave and the API.
+"""Who may open a draft, decided once for the pages, autosave, the API and downloads.
 
 A draft is open to its owner only. Anyone else, and anyone asking for an id that does not
 exist, is told "not found", and each such miss counts against SESSION_MAX_ATTEMPTS for the IP
 (sessions_store.limits). The owner of an expired draft is told "expired" while its tombstone
 lives; a signed-in user asking for a draft that became their project is sent to the project.
+The refusal is raised as ``DraftRefused``; wizard_site.middleware answers it on pages and
+api_support in JSON.
 """
-
-from dataclasses import dataclass
 
 from sessions_store.drafts import is_draft_id
 from sessions_store.limits import record_miss
@@ -16,31 +16,30 @@ from .models import Project
 MISSING, LIMITED, EXPIRED, COMMITTED = "missing", "limited", "expired", "committed"
 
 
-@dataclass
-class Refusal:
-    kind: str
-    project: Project = None
-    retry_after: int = 0
+class DraftRefused(Exception):
+    def __init__(self, kind, *, draft_id=None, project=None, retry_after=0):
+        super().__init__(f"draft {draft_id}: {kind}")
+        self.kind, self.draft_id, self.project, self.retry_after = kind, draft_id, project, retry_after
 
 
-def refusal(request, owner, draft, tomb_owner, draft_id):
-    """None when ``owner`` may open the draft, else why not."""
+def check(request, owner, draft, tomb_owner, draft_id):
+    """Return if ``owner`` may open the draft read for ``draft_id``; else raise DraftRefused."""
     if draft is not None:
         if owner is not None and owner.owns(draft):
-            return None
-        return _miss(request)
+            return
+        _miss(request, draft_id)
     user = request.user
     if user.is_authenticated and is_draft_id(draft_id):
         project = Project.objects.filter(draft_id=draft_id, owner=user).only("id", "project_name").first()
         if project is not None:
-            return Refusal(COMMITTED, project=project)
+            raise DraftRefused(COMMITTED, draft_id=draft_id, project=project)
     if tomb_owner and owner is not None and tomb_owner == owner.key:
-        return Refusal(EXPIRED)
-    return _miss(request)
+        raise DraftRefused(EXPIRED, draft_id=draft_id)
+    _miss(request, draft_id)
 
 
-def _miss(request):
+def _miss(request, draft_id):
     verdict = record_miss(request)
     if verdict.allowed:
-        return Refusal(MISSING)
-    return Refusal(LIMITED, retry_after=verdict.retry_after)
+        raise DraftRefused(MISSING, draft_id=draft_id)
+    raise DraftRefused(LIMITED, draft_id=draft_id, retry_after=verdict.retry_after)

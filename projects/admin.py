@@ -23,3 +23,4 @@ class ProjectAdmin(admin.ModelAdmin):
     readonly_fields = ("draft_id", "created_at")
     inlines = [ProjectDocumentInline, DataConnectorInline]
     date_hierarchy = "created_at"
+from . import admin_drafts  # noqa: F401,E402  (drafts, read from the draft store)

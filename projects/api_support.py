@@ -13,6 +13,7 @@ from django.urls import reverse
 from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge
 
 from . import access
+from .services import DraftStale, RateLimited, StepsInvalid
 
 
 class ApiError(Exception):
@@ -52,13 +53,10 @@ def error_response(request, error, debug=None):
     return response
 
 
-def check_access(request, owner, draft, tomb_owner, draft_id):
-    """Raise the error a request for ``draft_id`` gets, if any: the pages' rules, as JSON."""
-    refused = access.refusal(request, owner, draft, tomb_owner, draft_id)
-    if refused is None:
-        return
+def refusal_error(refused):
+    """The error a request for a draft it may not open gets: the pages' rules, as JSON."""
     if refused.kind == access.COMMITTED:
-        raise ApiError(
+        return ApiError(
             410,
             "SESSION_EXPIRED",
             "This draft has already become a project.",
@@ -66,26 +64,23 @@ def check_access(request, owner, draft, tomb_owner, draft_id):
             projectUrl=reverse("projects:detail", args=[refused.project.pk]),
         )
     if refused.kind == access.EXPIRED:
-        raise ApiError(410, "SESSION_EXPIRED", "This draft has expired. Start a new one.")
+        return ApiError(410, "SESSION_EXPIRED", "This draft has expired. Start a new one.")
     if refused.kind == access.LIMITED:
-        raise ApiError(
+        return ApiError(
             429,
             "TOO_MANY_ATTEMPTS",
             "Too many requests for drafts that could not be found came from your network. "
             f"Try again in {refused.retry_after} seconds.",
             retry_after=refused.retry_after,
         )
-    raise ApiError(404, "SESSION_NOT_FOUND", "There is no draft with this id, or it is not yours.")
+    return ApiError(404, "SESSION_NOT_FOUND", "There is no draft with this id, or it is not yours.")
 
 
-def once_more_after_a_navigation(attempt):
-    """Run a read-check-write ``attempt`` again if the store refused its write because the draft
-    was written in between. The second read decides: if only another tab's navigation wrote (the
-    revision is the same) the write goes through; if the user's data changed, it is a 409."""
-    try:
-        return attempt()
-    except DraftConflict:
-        return attempt()
+def steps_error(invalid, fields=None):
+    """Values that don't validate are VALIDATION_FAILED; a step out of order is INVALID_STEP."""
+    if invalid.errors:
+        return ApiError(400, "VALIDATION_FAILED", invalid.message, fields=fields or invalid.errors)
+    return ApiError(400, "INVALID_STEP", invalid.message)
 
 
 def unavailable():
@@ -106,12 +101,12 @@ def conflict():
     )
 
 
-def rate_limited(verdict):
+def rate_limited(retry_after):
     return ApiError(
         429,
         "RATE_LIMITED",
-        f"Too many drafts were started from your network. Try again in {verdict.retry_after} seconds.",
-        retry_after=verdict.retry_after,
+        f"Too many drafts were started from your network. Try again in {retry_after} seconds.",
+        retry_after=retry_after,
     )
 
 
@@ -124,7 +119,8 @@ def too_large():
 
 
 def api_view(methods):
-    """Method dispatch, JSON errors for everything, and the store's failures as 503/409/410."""
+    """Method dispatch, and JSON errors for everything: refusals, the services' outcomes and the
+    store's failures (503/409/410/413)."""
 
     def decorate(handlers):
         def view(request, *args, **kwargs):
@@ -141,9 +137,15 @@ def api_view(methods):
                 return handler(request, *args, **kwargs)
             except ApiError as error:
                 return error_response(request, error)
+            except access.DraftRefused as refused:
+                return error_response(request, refusal_error(refused))
+            except StepsInvalid as invalid:
+                return error_response(request, steps_error(invalid))
+            except RateLimited as limited:
+                return error_response(request, rate_limited(limited.retry_after))
             except DraftStoreUnavailable as exc:
                 return error_response(request, unavailable(), debug={"exception": repr(exc)})
-            except DraftConflict:
+            except (DraftConflict, DraftStale):
                 return error_response(request, conflict())
             except DraftGone:
                 return error_response(request, ApiError(410, "SESSION_EXPIRED", "This draft no longer exists."))

@@ -398,12 +398,6 @@ class SourcesForm(StepForm):
             ]
         return cleaned
 
-    @property
-    def error_count(self):
-        return len(self.errors) + sum(len(f.errors) for f in self.connectors.forms) + len(
-            self.connectors.non_form_errors()
-        )
-
 
 class ReviewForm(StepForm):
     title = "Review & create"

@@ -12,14 +12,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sessions_store import clock
-from sessions_store.files import delete_draft_files, draft_file_response
-from sessions_store.limits import TooManyLookups
+from sessions_store.files import draft_file_storage
 from sessions_store.owners import request_owner
-from sessions_store.store import get_draft_store
 
-from . import access
+from . import access, steps
 from .models import Project
-from .wizard import STEP_TITLES, error_summary
+from .selectors import draft_for_request, drafts_of_owner
+from .services import draft_discard
 
 
 def home(request):
@@ -61,47 +60,59 @@ def project_document(request, pk, document_id):
     )
 
 
-def _owned_draft(request, draft_id):
-    draft, tomb_owner = get_draft_store().load(str(draft_id), slide=False)
-    refused = access.refusal(request, request_owner(request), draft, tomb_owner, str(draft_id))
-    if refused is None:
-        return draft
-    if refused.kind == access.LIMITED:
-        raise TooManyLookups(refused.retry_after)
-    raise Http404("No such draft")
-
-
 def draft_list(request):
-    owner = request_owner(request)
-    drafts = get_draft_store().list_owned(owner) if owner else []
-    steps = list(STEP_TITLES)
-    rows = [
-        {
-            "draft": draft,
-            "name": draft.project_name or "Untitled project",
-            "step_number": steps.index(draft.current_step) + 1 if draft.current_step in steps else 1,
-            "step_title": STEP_TITLES.get(draft.current_step, STEP_TITLES[steps[0]]),
-            "resume_url": reverse("projects:wizard_resume", args=[draft.id]),
-            "discard_url": reverse("projects:draft_discard", args=[draft.id]),
-        }
-        for draft in drafts
-    ]
+    drafts = drafts_of_owner(owner=request_owner(request))
+    rows = []
+    for draft in drafts:
+        step = draft.current_step if draft.current_step in steps.TITLES else steps.FIRST_STEP
+        rows.append(
+            {
+                "draft": draft,
+                "name": steps.draft_title(draft) or "Untitled project",
+                "step_number": steps.step_number(step),
+                "step_title": steps.TITLES[step],
+                "resume_url": reverse("projects:wizard_resume", args=[draft.id]),
+                "discard_url": reverse("projects:draft_discard", args=[draft.id]),
+            }
+        )
     return render(
-        request, "projects/draft_list.html", {"rows": rows, "step_count": len(steps), "now": clock.now()}
+        request, "projects/draft_list.html", {"rows": rows, "step_count": len(steps.STEP_NAMES), "now": clock.now()}
     )
 
 
+def _own_draft(request, draft_id):
+    """The draft for a discard or a download: whatever the refusal, "not found" (but the
+    lookup limit still answers 429)."""
+    try:
+        return draft_for_request(request=request, draft_id=draft_id, slide=False)
+    except access.DraftRefused as refused:
+        if refused.kind == access.LIMITED:
+            raise
+        raise Http404("No such draft") from None
+
+
 @require_POST
-def draft_discard(request, draft_id):
-    draft = _owned_draft(request, draft_id)
-    get_draft_store().delete(draft, action="delete")
-    delete_draft_files(draft.id)
-    messages.success(request, f"Draft “{draft.project_name or 'Untitled project'}” discarded.")
+def draft_discard_view(request, draft_id):
+    draft = _own_draft(request, draft_id)
+    draft_discard(draft=draft)
+    messages.success(request, f"Draft “{steps.draft_title(draft) or 'Untitled project'}” discarded.")
     return redirect("projects:drafts")
 
 
 def draft_file(request, draft_id, file_id):
-    return draft_file_response(_owned_draft(request, draft_id), file_id)
+    return draft_file_response(_own_draft(request, draft_id), file_id)
+
+
+def draft_file_response(draft, file_id):
+    """Download one of a draft's documents under its original name, or 404 (owner and staff)."""
+    item = next((item for item in (draft.files if draft else []) if item["id"] == file_id), None)
+    if item is None:
+        raise Http404("No such file")
+    try:
+        handle = draft_file_storage().open(item["tmp_name"], "rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing") from None
+    return FileResponse(handle, as_attachment=True, filename=item["name"], content_type=item["content_type"])
 
 
 def signup(request):
@@ -122,5 +133,5 @@ def signup(request):
     return render(
         request,
         "registration/signup.html",
-        {"form": form, "form_errors": error_summary(form), "next": request.GET.get("next", "")},
+        {"form": form, "form_errors": steps.error_summary(form), "next": request.GET.get("next", "")},
     )

@@ -4,6 +4,3 @@ from django.apps import AppConfig
 class SessionsStoreConfig(AppConfig):
     name = "sessions_store"
     verbose_name = "Drafts"
-
-    def ready(self):
-        from . import signals  # noqa: F401

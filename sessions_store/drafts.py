@@ -1,4 +1,14 @@
-"""The draft record (the seed's ProjectSession) and who owns it."""
+"""The draft record (the seed's ProjectSession) and who owns it.
+
+A draft has two counters that must not be confused:
+
+- ``writes`` counts every successful save; the store's compare-and-set is on it, so two
+  requests that read the same draft cannot both write it.
+- ``revision`` counts changes to the user's data only (what pages and API clients hold as
+  ``draft_version`` / ``version``): moving between steps or a staff extension leaves it alone,
+  so a tab that only navigated does not make another tab's write stale. The store moves it on
+  save when ``data_changed()``.
+"""
 
 import hashlib
 import json
@@ -12,11 +22,27 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from . import clock
 
-# Bump when step or field names change, so stored drafts can be recognised (and migrated or
-# sent back to the step that no longer validates) instead of failing obscurely.
-SCHEMA_VERSION = 1
+# The record's layout. A record of an older schema is upgraded by ``upgrade()`` when it is read;
+# it is written back in the current layout by its next save.
+SCHEMA_VERSION = 2
 
-USER_AGENT_MAX = 512
+
+def _rename_version_to_writes(data):
+    data["writes"] = data.pop("version", 0)
+
+
+# schema N -> N + 1
+UPGRADES = {1: _rename_version_to_writes}
+
+
+def upgrade(data):
+    """Bring a stored record (a dict) up to SCHEMA_VERSION, in place; returns it."""
+    schema = data.get("schema", 1)
+    while schema < SCHEMA_VERSION:
+        UPGRADES[schema](data)
+        schema += 1
+    data["schema"] = schema
+    return data
 
 
 def empty_wizard_state():
@@ -36,8 +62,8 @@ class Owner:
         return self.key.startswith("a:")
 
     @property
-    def user_id(self):
-        return int(self.key[2:]) if self.key.startswith("u:") else None
+    def kind(self):
+        return owner_kind(self.key)
 
     def owns(self, draft):
         if draft.owner != self.key:
@@ -46,34 +72,12 @@ class Owner:
         return not self.is_anonymous or draft.user_agent_hash == self.user_agent_hash
 
 
+def owner_kind(owner_key):
+    return "user" if owner_key.startswith("u:") else "anonymous"
+
+
 def user_agent_hash(user_agent):
     return hashlib.sha256((user_agent or "").encode()).hexdigest()[:16]
-
-
-_PLATFORMS = (
-    ("Android", "Android"),
-    ("iPhone", "iOS"),
-    ("iPad", "iOS"),
-    ("Windows", "Windows"),
-    ("Mac OS X", "macOS"),
-    ("CrOS", "ChromeOS"),
-    ("Linux", "Linux"),
-)
-
-
-def request_metadata(request):
-    """The seed's metadata: user agent, IP address and platform (deviceInfo)."""
-    user_agent = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX]
-    platform = request.META.get("HTTP_SEC_CH_UA_PLATFORM", "").strip('"')
-    if not platform:
-        platform = next((name for marker, name in _PLATFORMS if marker in user_agent), "Unknown")
-    return {
-        "user_agent": user_agent,
-        # REMOTE_ADDR only: behind a proxy, set it from X-Forwarded-For in the proxy layer
-        # (trusting the header here would let anyone forge it).
-        "ip_address": request.META.get("REMOTE_ADDR", ""),
-        "platform": platform[:64],
-    }
 
 
 _UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -86,14 +90,6 @@ def is_draft_id(value):
 def _unprefixed(step, data):
     prefix = f"{step}-"
     return {key[len(prefix):]: value for key, value in data.items() if key.startswith(prefix)}
-
-
-def _iso(moment):
-    return moment.isoformat()
-
-
-def _parse(moment):
-    return datetime.fromisoformat(moment)
 
 
 @dataclass
@@ -112,19 +108,19 @@ class Draft:
     last_activity: datetime = None
     expires_at: datetime = None
     metadata: dict = field(default_factory=dict)
-    schema_version: int = SCHEMA_VERSION
-    version: int = 0  # write counter: every successful save increments it
-    # What pages and API clients hold ("draft_version"): it changes only when the user's data
-    # does, so a tab that only moved between steps does not make another tab's write stale.
-    revision: int = 0
+    writes: int = 0  # successful saves; 0 = never saved
+    revision: int = 0  # changes to the user's data (see the module docstring)
+    # The user's data as last read or written (None: never saved).
+    saved_data: str = field(default=None, repr=False, compare=False)
 
     @classmethod
     def new(cls, *, owner, metadata):
+        """A draft in memory (its first save creates it); ``owner`` None: given one later."""
         moment = clock.now()
         return cls(
             id=str(uuid.uuid4()),
-            owner=owner.key,
-            user_agent_hash=owner.user_agent_hash,
+            owner=owner.key if owner else "",
+            user_agent_hash=owner.user_agent_hash if owner else "",
             created_at=moment,
             last_activity=moment,
             expires_at=moment + timedelta(seconds=settings.SESSION_TTL),
@@ -136,12 +132,8 @@ class Draft:
         return self.wizard.get("step")
 
     @property
-    def completed_steps(self):
-        return [step for step, valid in self.validation.items() if valid]
-
-    @property
-    def files_size(self):
-        return sum(item["size"] for item in self.files)
+    def is_new(self):
+        return self.writes == 0
 
     def pending_data(self, step):
         """The autosaved, unsubmitted values of ``step`` (prefixed keys), or None."""
@@ -157,11 +149,6 @@ class Draft:
         pending = self.pending_data(step)
         return self.step_values(step) if pending is None else _unprefixed(step, pending)
 
-    @property
-    def project_name(self):
-        values = self.shown_values("details").get("project_name") or [""]
-        return values[0].strip()
-
     def data_state(self):
         """The user's data as one string: when it changes, the draft's revision must change."""
         wizard = self.wizard
@@ -172,6 +159,12 @@ class Draft:
             sort_keys=True,
         )
 
+    def data_changed(self):
+        return self.saved_data is None or self.data_state() != self.saved_data
+
+    def mark_saved(self):
+        self.saved_data = self.data_state()
+
     def to_dict(self):
         return {
             "id": self.id,
@@ -181,18 +174,24 @@ class Draft:
             "files": self.files,
             "validation": self.validation,
             "pending": self.pending,
-            "created_at": _iso(self.created_at),
-            "last_activity": _iso(self.last_activity),
-            "expires_at": _iso(self.expires_at),
+            "created_at": self.created_at.isoformat(),
+            "last_activity": self.last_activity.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
             "metadata": self.metadata,
-            "schema": self.schema_version,
-            "version": self.version,
+            "schema": SCHEMA_VERSION,
+            "writes": self.writes,
             "revision": self.revision,
         }
 
+    def to_json(self):
+        """Compact JSON, UTF-8 as is (not \\u escapes): smaller, and Lua's cjson never meets a
+        surrogate escape."""
+        return json.dumps(self.to_dict(), cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
+
     @classmethod
     def from_dict(cls, data):
-        return cls(
+        data = upgrade(dict(data))
+        draft = cls(
             id=data["id"],
             owner=data["owner"],
             user_agent_hash=data.get("ua", ""),
@@ -200,11 +199,16 @@ class Draft:
             files=data.get("files") or [],
             validation=data.get("validation") or {},
             pending=data.get("pending") or {},
-            created_at=_parse(data["created_at"]),
-            last_activity=_parse(data["last_activity"]),
-            expires_at=_parse(data["expires_at"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            last_activity=datetime.fromisoformat(data["last_activity"]),
+            expires_at=datetime.fromisoformat(data["expires_at"]),
             metadata=data.get("metadata") or {},
-            schema_version=data.get("schema", SCHEMA_VERSION),
-            version=data.get("version", 0),
+            writes=data.get("writes", 0),
             revision=data.get("revision", 0),
         )
+        draft.mark_saved()
+        return draft
+
+    @classmethod
+    def from_json(cls, raw):
+        return cls.from_dict(json.loads(raw))

@@ -4,7 +4,6 @@ import shutil
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, Http404
 
 
 def draft_file_storage():
@@ -28,15 +27,3 @@ def delete_draft_files(draft_id):
     usage = folder_usage(draft_id)
     shutil.rmtree(settings.DRAFT_UPLOAD_ROOT / str(draft_id), ignore_errors=True)
     return usage
-
-
-def draft_file_response(draft, file_id):
-    """Download one of a draft's documents under its original name, or 404."""
-    item = next((item for item in (draft.files if draft else []) if item["id"] == file_id), None)
-    if item is None:
-        raise Http404("No such file")
-    try:
-        handle = draft_file_storage().open(item["tmp_name"], "rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing") from None
-    return FileResponse(handle, as_attachment=True, filename=item["name"], content_type=item["content_type"])

@@ -17,26 +17,30 @@ from dataclasses import dataclass
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from .store import get_draft_store
+from .connection import make_key
+from .redis_scripts import script
 
-class TooManyLookups(Exception):
-    """A page that cannot answer the refusal itself raises this; the middleware shows a 429 page."""
-
-    def __init__(self, retry_after):
-        super().__init__(f"too many lookups of missing drafts; retry after {retry_after}s")
-        self.retry_after = retry_after
+# A fixed-window counter. KEYS: counter   ARGV: window seconds
+HIT = """
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+"""
 
 
 @dataclass
 class Verdict:
     allowed: bool
-    count: int = 0
     retry_after: int = 0
 
 
 def client_ip(request):
     """The address limits count against: REMOTE_ADDR (set it from X-Forwarded-For in the proxy
-    layer, see drafts.request_metadata); an IPv6 address counts as its /64, which one
+    layer, see owners.request_metadata); an IPv6 address counts as its /64, which one
     customer usually holds whole, so rotating addresses inside it gains nothing."""
     address = request.META.get("REMOTE_ADDR", "") or "unknown"
     try:
@@ -51,11 +55,13 @@ def client_ip(request):
 
 
 def _hit(kind, ident, limit, window):
+    """Count one hit on ``limit:<kind>:<ident>`` in a fixed window: one round trip."""
     try:
-        count, ttl = get_draft_store().count_hit(f"{kind}:{ident}", window)
+        count, ttl = script(HIT)(keys=[make_key("limit", f"{kind}:{ident}")], args=[window])
     except RedisError:
         return Verdict(allowed=True)
-    return Verdict(allowed=count <= limit, count=count, retry_after=ttl if count > limit else 0)
+    count, ttl = int(count), max(int(ttl), 1)
+    return Verdict(allowed=count <= limit, retry_after=ttl if count > limit else 0)
 
 
 def allow_creation(request):

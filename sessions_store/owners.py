@@ -1,10 +1,22 @@
-"""Who owns a draft: the logged-in user, or the anonymous browser (its Django session + user agent)."""
+"""Who owns a draft (the logged-in user, or the anonymous browser: its Django session + user agent),
+and what a request tells about where a draft was made."""
 
 import secrets
 
 from .drafts import Owner, user_agent_hash
 
 SESSION_KEY = "draft_owner_token"
+USER_AGENT_MAX = 512
+
+_PLATFORMS = (
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
 
 
 def request_owner(request, *, create=False):
@@ -14,21 +26,49 @@ def request_owner(request, *, create=False):
     not the session key, names the owner: ``login()`` cycles the session key but keeps the data,
     so the token is still there to hand the drafts over to the user.
     """
-    ua_hash = user_agent_hash(request.META.get("HTTP_USER_AGENT", ""))
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return Owner(key=f"u:{user.pk}", user_agent_hash=ua_hash)
+        return user_owner(request, user)
     token = request.session.get(SESSION_KEY)
     if token is None:
         if not create:
             return None
         token = secrets.token_urlsafe(18)
         request.session[SESSION_KEY] = token
-    return Owner(key=f"a:{token}", user_agent_hash=ua_hash)
+    return Owner(key=f"a:{token}", user_agent_hash=_ua_hash(request))
+
+
+def user_owner(request, user):
+    """``user`` as a draft owner, in the browser of ``request``."""
+    return Owner(key=f"u:{user.pk}", user_agent_hash=_ua_hash(request))
 
 
 def anonymous_owner_from_session(request):
+    """The anonymous owner whose token this request's session holds, whoever is logged in."""
     token = request.session.get(SESSION_KEY)
     if token is None:
         return None
-    return Owner(key=f"a:{token}", user_agent_hash=user_agent_hash(request.META.get("HTTP_USER_AGENT", "")))
+    return Owner(key=f"a:{token}", user_agent_hash=_ua_hash(request))
+
+
+def forget_anonymous_owner(request):
+    request.session.pop(SESSION_KEY, None)
+
+
+def _ua_hash(request):
+    return user_agent_hash(request.META.get("HTTP_USER_AGENT", ""))
+
+
+def request_metadata(request):
+    """The seed's metadata: user agent, IP address and platform (deviceInfo)."""
+    user_agent = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX]
+    platform = request.META.get("HTTP_SEC_CH_UA_PLATFORM", "").strip('"')
+    if not platform:
+        platform = next((name for marker, name in _PLATFORMS if marker in user_agent), "Unknown")
+    return {
+        "user_agent": user_agent,
+        # REMOTE_ADDR only: behind a proxy, set it from X-Forwarded-For in the proxy layer
+        # (trusting the header here would let anyone forge it).
+        "ip_address": request.META.get("REMOTE_ADDR", ""),
+        "platform": platform[:64],
+    }

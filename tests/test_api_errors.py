@@ -149,7 +149,7 @@ def test_it_adds_debug_details_only_when_debug_is_on(settings, anonymous):
     assert debug["method"] == "GET" and debug["path"] == session_url(session["sessionId"])
     assert debug["durationMs"] >= 0
     assert debug["redisKey"].endswith(f"draft:{session['sessionId']}")
-    assert debug["bytes"] > 0 and debug["storeVersion"] >= 1
+    assert debug["bytes"] > 0 and debug["storeWrites"] >= 1
     failure = anonymous.get(session_url(str(uuid.uuid4())), HTTP_X_DEBUG="true").json()
     assert failure["error"]["code"] == "SESSION_NOT_FOUND" and "durationMs" in failure["debug"]
 

@@ -41,7 +41,7 @@ def test_it_submits_step_1_when_it_validates_and_opens_step_2(anonymous):
 
 def test_it_saves_nothing_when_a_submitted_step_does_not_validate(anonymous, drafts_redis):
     before = created(anonymous, {"projectData": DETAILS})
-    store_version = stored(before["sessionId"]).version
+    store_version = stored(before["sessionId"]).writes
 
     response = update(
         anonymous,
@@ -60,7 +60,7 @@ def test_it_saves_nothing_when_a_submitted_step_does_not_validate(anonymous, dra
     assert after["version"] == before["version"]
     assert after["projectData"] == before["projectData"]
     assert after["completedSteps"] == []
-    assert stored(before["sessionId"]).version == store_version
+    assert stored(before["sessionId"]).writes == store_version
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,7 @@ def test_it_merges_partial_project_data_over_the_draft(anonymous):
 def test_it_refuses_a_stale_version_and_writes_nothing(anonymous):
     first = created(anonymous, {"projectData": DETAILS})
     second = update(anonymous, {"sessionId": first["sessionId"], "version": first["version"], "projectData": {"clientName": "Second tab"}}).json()
-    store_version = stored(first["sessionId"]).version
+    store_version = stored(first["sessionId"]).writes
 
     response = update(anonymous, {"sessionId": first["sessionId"], "version": first["version"], "projectData": {"clientName": "First tab"}})
 
@@ -55,7 +55,7 @@ def test_it_refuses_a_stale_version_and_writes_nothing(anonymous):
     latest = current(anonymous, first["sessionId"])
     assert latest["projectData"]["clientName"] == "Second tab"
     assert latest["version"] == second["version"]
-    assert stored(first["sessionId"]).version == store_version
+    assert stored(first["sessionId"]).writes == store_version
 
 
 @pytest.mark.parametrize(

@@ -519,7 +519,7 @@ def test_a_failed_commit_gives_its_lock_back(owner_client, drafts_redis, monkeyp
     def broken(**kwargs):
         raise OperationalError("the database went away")
 
-    monkeypatch.setattr("projects.wizard.project_create", broken)
+    monkeypatch.setattr("projects.services.commit.project_create", broken)
     assert confirm(owner_client, draft_id).status_code == 503
     assert not drafts_redis.keys(f"*commit:{draft_id}")
     monkeypatch.undo()

@@ -210,7 +210,7 @@ def test_it_stores_nothing_new_when_a_post_is_refused(owner_client, settings, dr
     after = load_draft(draft_id)
     assert after.files == before.files == [kept]
     assert after.wizard == before.wizard
-    assert after.version == before.version
+    assert after.writes == before.writes
     assert files_on_disk(settings.MEDIA_ROOT) == disk_before
     assert (Path(settings.DRAFT_UPLOAD_ROOT) / kept["tmp_name"]).read_bytes() == pdf_bytes("kept")
 

@@ -139,7 +139,7 @@ def test_it_discards_a_draft_with_its_temporary_files(desktop, drafts_redis):
     assert NAME not in content
     assert "Keep me" in content
     assert desktop.get(resume_url(draft_id)).status_code == 404
-    assert stored(drafts_redis, keep)["version"] == 1
+    assert stored(drafts_redis, keep)["writes"] == 1
 
 
 # --- Back and Change -------------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_it_hides_a_draft_from_another_user(desktop, other_user, drafts_redis):
     _assert_no_access(browser(other_user), draft_id, _file_id(drafts_redis, draft_id))
 
     after = stored(drafts_redis, draft_id)
-    assert after["version"] == before["version"]
+    assert after["writes"] == before["writes"]
     assert after["wizard"] == before["wizard"]
     assert desktop.get(step_url(draft_id, "requirements")).status_code == 200
 

@@ -34,6 +34,7 @@ from hypothesis import HealthCheck, event, example, given, settings as hypothesi
 
 from projects.forms import DetailsForm, SourcesForm
 from projects.models import BuildingType, ConnectorType, Priority, Project
+from projects.steps import draft_title
 from sessions_store.store import get_draft_store
 
 from .conftest import JPEG_BYTES, PASSWORD, PNG_BYTES, office_bytes, pdf_bytes
@@ -247,7 +248,7 @@ def assert_draft_pages_render(owner_client, admin_client, draft_id):
     draft = load_draft(draft_id)
     changelist = reverse("admin:sessions_store_draftrecord_changelist")
     assert admin_client.get(changelist).status_code == 200
-    assert admin_client.get(changelist, {"q": (draft.project_name or "x")[:30]}).status_code == 200
+    assert admin_client.get(changelist, {"q": (draft_title(draft) or "x")[:30]}).status_code == 200
     assert admin_client.get(reverse("admin:sessions_store_draftrecord_change", args=[draft_id])).status_code == 200
 
 

@@ -18,7 +18,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, settings as hypothesis_settings
 from schemathesis.specs.openapi import checks
 
-from projects.api import FIELDS, openapi_document
+from projects.api import openapi_document
+from projects.api_data import FIELDS
 from projects.models import BuildingType, Priority
 
 USER_AGENT = "schemathesis-test"

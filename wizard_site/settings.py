@@ -94,7 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "sessions_store.middleware.DraftStoreUnavailableMiddleware",
+    "wizard_site.middleware.DraftErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "wizard_site.urls"
@@ -197,7 +197,9 @@ REDIS_SENTINEL_CHECK_INTERVAL = float(os.environ.get("REDIS_SENTINEL_CHECK_INTER
 SESSION_TTL = envint("SESSION_TTL", 86400, minimum=60)
 # How long after expiry we can still tell "expired" (410) from "never existed" (404).
 DRAFT_TOMBSTONE_TTL = envint("DRAFT_TOMBSTONE_TTL", 7 * 86400, minimum=0)
-DRAFT_STORE_CLASS = "sessions_store.store.RedisDraftStore"
+DRAFT_STORE_CLASS = "sessions_store.redis_store.RedisDraftStore"
+# What the draft store is told about a draft (its steps, title and search text).
+DRAFT_DESCRIBER = "projects.steps.ProjectDraftDescriber"
 # How often cron runs `manage.py cleanup_drafts` (the README's cron line); the command records
 # its last run, and reports a warning when the previous run is more than twice this long ago.
 SESSION_CLEANUP_INTERVAL = envint("SESSION_CLEANUP_INTERVAL", 3600, minimum=60)

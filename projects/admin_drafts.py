@@ -1,5 +1,7 @@
-"""Drafts in Django admin: a list read page by page from the Redis indexes, a read-only detail page,
-and three actions (delete, extend expiry, export as JSON), each behind its own permission.
+"""Drafts in Django admin: a list read page by page from the draft store's indexes, a read-only
+detail page, and three actions (delete, extend expiry, export as JSON), each behind its own
+permission. The model (no table) and its permissions are sessions_store's; what a draft's steps
+hold is the project's, so the admin lives here.
 """
 
 import json
@@ -16,10 +18,14 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.timesince import timeuntil
 
-from . import clock
-from .files import delete_draft_files, draft_file_response
-from .models import DraftRecord
-from .store import DraftConflict, DraftGone, get_draft_store
+from sessions_store import clock
+from sessions_store.drafts import SCHEMA_VERSION, owner_kind
+from sessions_store.models import DraftRecord
+
+from . import steps
+from .selectors import draft_for_staff, drafts_for_staff, drafts_page
+from .services import draft_discard, draft_extend
+from .views import draft_file_response
 
 PER_PAGE = 50
 SORTS = {
@@ -31,18 +37,11 @@ SORTS = {
 KINDS = {"user": "Signed-in user", "anonymous": "Anonymous"}
 
 
-def wizard_steps():
-    # The wizard's steps, for labels; imported late so the store does not depend on the wizard.
-    from projects.forms import STEPS
-
-    return STEPS
-
-
 def usernames(drafts):
     """Usernames of the drafts' owners, in one query for the whole page."""
     from django.contrib.auth import get_user_model
 
-    ids = {int(d.owner[2:]) for d in drafts if d.owner.startswith("u:")}
+    ids = {int(d.owner[2:]) for d in drafts if owner_kind(d.owner) == "user"}
     if not ids:
         return {}
     User = get_user_model()
@@ -50,15 +49,15 @@ def usernames(drafts):
 
 
 def owner_label(draft, names):
-    if draft.owner.startswith("u:"):
+    if owner_kind(draft.owner) == "user":
         user_id = int(draft.owner[2:])
         return names.get(user_id, f"user #{user_id} (deleted)")
     return f"anonymous ({draft.metadata.get('ip_address') or 'no IP'})"
 
 
 def progress(draft):
-    names = [name for name, _ in wizard_steps()]
-    number = names.index(draft.current_step) + 1 if draft.current_step in names else 1
+    names = steps.STEP_NAMES
+    number = steps.step_number(draft.current_step) if draft.current_step in names else 1
     done = sum(1 for name in names if draft.validation.get(name))
     return number, len(names), round(100 * done / len(names))
 
@@ -91,8 +90,7 @@ class DraftAdmin(admin.ModelAdmin):
         if request.method == "POST":
             return self.run_action(request)
         params = self.list_params(request)
-        store = get_draft_store()
-        total, drafts = store.page(
+        total, drafts = drafts_page(
             sort=params["o"], step=params["step"], kind=params["kind"], query=params["q"],
             number=params["p"], per_page=PER_PAGE,
         )
@@ -105,12 +103,12 @@ class DraftAdmin(admin.ModelAdmin):
             rows.append(
                 {
                     "draft": draft,
-                    "name": draft.project_name or "(untitled)",
+                    "name": steps.draft_title(draft) or "(untitled)",
                     "owner": owner_label(draft, names),
                     "progress": f"Step {number} of {count}",
                     "percent": percent,
                     "completed": ", ".join(
-                        title for name, form in wizard_steps() if draft.validation.get(name) for title in [form.title]
+                        title for name, title in steps.TITLES.items() if draft.validation.get(name)
                     ) or "—",
                     "expires_in": timeuntil(draft.expires_at, now),
                     "url": reverse("admin:sessions_store_draftrecord_change", args=[draft.id]),
@@ -129,7 +127,7 @@ class DraftAdmin(admin.ModelAdmin):
             "page_links": self.page_links(params, pages),
             "sort_links": [(key, label, self.query(params, o=key, p=1)) for key, label in SORTS.items()],
             "step_links": [(None, "All", self.query(params, step="", p=1))]
-            + [(name, form.title, self.query(params, step=name, p=1)) for name, form in wizard_steps()],
+            + [(name, title, self.query(params, step=name, p=1)) for name, title in steps.TITLES.items()],
             "kind_links": [(None, "All", self.query(params, kind="", p=1))]
             + [(key, label, self.query(params, kind=key, p=1)) for key, label in KINDS.items()],
             "can_delete": self.has_delete_permission(request),
@@ -140,7 +138,6 @@ class DraftAdmin(admin.ModelAdmin):
 
     @staticmethod
     def list_params(request):
-        steps = {name for name, _ in wizard_steps()}
         try:
             number = max(1, int(request.GET.get("p", "1")))
         except ValueError:
@@ -150,7 +147,7 @@ class DraftAdmin(admin.ModelAdmin):
         kind = request.GET.get("kind") or None
         return {
             "o": sort if sort in SORTS else "-last_activity",
-            "step": step if step in steps else None,
+            "step": step if step in steps.TITLES else None,
             "kind": kind if kind in KINDS else None,
             "q": (request.GET.get("q") or "").strip()[:200],
             "p": number,
@@ -176,8 +173,7 @@ class DraftAdmin(admin.ModelAdmin):
         if not ids:
             self.message_user(request, "Select one or more drafts first.", messages.WARNING)
             return HttpResponseRedirect(back)
-        store = get_draft_store()
-        drafts = store.get_many(ids[:500])
+        drafts = drafts_for_staff(draft_ids=ids[:500])
         if action == "export":
             payload = [draft.to_dict() for draft in drafts]
             response = HttpResponse(
@@ -197,24 +193,19 @@ class DraftAdmin(admin.ModelAdmin):
                         "opts": self.opts,
                         "title": "Are you sure?",
                         "drafts": drafts,
+                        "titled_drafts": [(draft, steps.draft_title(draft)) for draft in drafts],
                         "back": back,
                     },
                 )
             for draft in drafts:
-                store.delete(draft, action="delete")
-                delete_draft_files(draft.id)
+                draft_discard(draft=draft)
             self.message_user(request, f"Deleted {len(drafts)} draft(s) and their uploaded files.", messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:sessions_store_draftrecord_changelist"))
         if action == "extend":
             if not self.has_change_expiry_permission(request):
                 raise PermissionDenied
-            extended = 0
-            for draft in drafts:
-                try:
-                    store.extend(draft, settings.SESSION_TTL)
-                    extended += 1
-                except (DraftConflict, DraftGone):
-                    pass  # changed or expired meanwhile: reported as skipped
+            # A draft changed or expired meanwhile is skipped, and reported as such.
+            extended = sum(draft_extend(draft=draft, seconds=settings.SESSION_TTL) for draft in drafts)
             moment = clock.now()
             skipped = len(ids) - extended
             self.message_user(
@@ -233,24 +224,23 @@ class DraftAdmin(admin.ModelAdmin):
     def detail_view(self, request, draft_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        draft, _ = get_draft_store().load(str(draft_id), slide=False)
+        draft = draft_for_staff(draft_id=draft_id)
         if draft is None:
             self.message_user(request, "That draft no longer exists (it expired, was committed or deleted).", messages.WARNING)
             return HttpResponseRedirect(reverse("admin:sessions_store_draftrecord_changelist"))
         sections = []
-        for step, form_class in wizard_steps()[:-1]:  # the review step holds no answers
+        for step in steps.AUTOSAVE_STEPS:  # the review step holds no answers
             values = draft.step_values(step)
-            rows = []
-            for name, field in form_class.base_fields.items():
-                if name in ("documents", "remove"):
-                    continue
-                rows.append((field.label or name.replace("_", " ").capitalize(), ", ".join(values.get(name) or []) or "—"))
+            rows = [
+                (field.label or name.replace("_", " ").capitalize(), ", ".join(values.get(name) or []) or "—")
+                for name, field in steps.value_fields(step)
+            ]
             if step == "sources":
                 rows.extend(connector_rows(values))
             sections.append(
                 {
                     "step": step,
-                    "title": form_class.title,
+                    "title": steps.TITLES[step],
                     "rows": rows,
                     "complete": bool(draft.validation.get(step)),
                     "entered": bool(values),
@@ -261,7 +251,9 @@ class DraftAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Draft: {draft.project_name or '(untitled)'}",
+            "title": f"Draft: {steps.draft_title(draft) or '(untitled)'}",
+            "draft_title": steps.draft_title(draft),
+            "schema_version": SCHEMA_VERSION,
             "draft": draft,
             "owner": owner_label(draft, usernames([draft])),
             "progress": f"Step {number} of {count} ({percent}% complete)",
@@ -277,19 +269,15 @@ class DraftAdmin(admin.ModelAdmin):
     def file_view(self, request, draft_id, file_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        draft, _ = get_draft_store().load(str(draft_id), slide=False)
-        return draft_file_response(draft, file_id)
+        return draft_file_response(draft_for_staff(draft_id=draft_id), file_id)
 
 
 def connector_rows(values):
-    rows = []
-    for index in range(50):
-        kind = (values.get(f"connectors-{index}-connector_type") or [""])[0]
-        target = (values.get(f"connectors-{index}-target") or [""])[0]
-        if not kind and not target:
-            if f"connectors-{index}-connector_type" not in values:
-                break
-            continue
-        deleted = bool(values.get(f"connectors-{index}-DELETE"))
-        rows.append((f"Connector {index + 1}", f"{kind or '?'}: {target or '—'}" + (" (marked for removal)" if deleted else "")))
-    return rows
+    """The typed connector rows of a sources step's (unprefixed) values, for the detail page."""
+    return [
+        (
+            f"Connector {row['number']}",
+            f"{row['connector_type'] or '?'}: {row['target'] or '—'}" + (" (marked for removal)" if row["deleted"] else ""),
+        )
+        for row in steps.connector_rows(values, prefix="connectors")
+    ]

@@ -1,0 +1,41 @@
+"""Reads of drafts (the services in projects.services write). Each applies the access rule."""
+
+from sessions_store.drafts import is_draft_id
+from sessions_store.owners import request_owner
+from sessions_store.store import get_draft_store
+
+from . import access
+
+
+def draft_for_request(*, request, draft_id, slide=True):
+    """The draft ``draft_id`` if the request's owner may open it; else raises DraftRefused.
+    ``slide`` restarts its lifetime (a visit); a download or a listing does not."""
+    draft_id = str(draft_id)
+    owner = request_owner(request)
+    if not is_draft_id(draft_id):
+        access.check(request, owner, None, None, draft_id)  # a miss, without asking the store
+    draft, tomb_owner = get_draft_store().load(draft_id, slide=slide)
+    access.check(request, owner, draft, tomb_owner, draft_id)
+    return draft
+
+
+def drafts_of_owner(*, owner):
+    """The drafts ``owner`` may open, most recent first (an anonymous draft only in the browser
+    that made it)."""
+    if owner is None:
+        return []
+    return [draft for draft in get_draft_store().list_for_owner(owner.key) if owner.owns(draft)]
+
+
+def draft_for_staff(*, draft_id):
+    """Any live draft, for the admin (its lifetime untouched), or None."""
+    return get_draft_store().load(str(draft_id), slide=False)[0]
+
+
+def drafts_for_staff(*, draft_ids):
+    return get_draft_store().get_many(draft_ids)
+
+
+def drafts_page(**query):
+    """``(total, drafts)``: one admin page (see DraftStore.page)."""
+    return get_draft_store().page(**query)

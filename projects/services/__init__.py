@@ -1,0 +1,32 @@
+"""Every write on a draft or a project, one keyword-only function each (``<entity>_<action>``).
+
+Views call one of these and translate its outcome into HTTP; they never write to the store.
+One exception to "the service writes": on the wizard's pages formtools' storage is the unit of
+work. ``draft_start`` and ``draft_submit_step`` change the draft that storage holds, and
+``DraftStorage.update_response`` writes it once per request (two Redis round trips at most).
+"""
+
+from .commit import DocumentMissing, project_create, project_create_from_draft
+from .drafts import (
+    DraftStale,
+    RateLimited,
+    StepChanges,
+    StepsInvalid,
+    draft_autosave,
+    draft_check_revision,
+    draft_claim,
+    draft_create,
+    draft_discard,
+    draft_extend,
+    draft_reopen_step,
+    draft_start,
+    draft_submit_step,
+    draft_update,
+)
+
+__all__ = [
+    "DocumentMissing", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
+    "draft_autosave", "draft_check_revision", "draft_claim", "draft_create", "draft_discard",
+    "draft_extend", "draft_reopen_step", "draft_start", "draft_submit_step", "draft_update",
+    "project_create", "project_create_from_draft",
+]

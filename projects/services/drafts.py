@@ -1,0 +1,269 @@
+"""Services that write drafts: start, submit a step, autosave, update (API), discard, claim,
+extend. The rules live here once: the creation limit, the owner, the stale-revision check,
+what a submitted or autosaved step keeps."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from sessions_store import clock
+from sessions_store.drafts import Draft
+from sessions_store.files import delete_draft_files
+from sessions_store.limits import allow_creation
+from sessions_store.owners import anonymous_owner_from_session, forget_anonymous_owner, request_metadata, request_owner, user_owner
+from sessions_store.store import DraftConflict, DraftGone, get_draft_store
+
+from .. import steps
+from ..selectors import draft_for_request, drafts_of_owner
+from ..uploads import display_name, storage_suffix
+
+
+class RateLimited(Exception):
+    """Too many drafts started from this address (SESSION_RATE_LIMIT)."""
+
+    def __init__(self, retry_after):
+        super().__init__(f"too many drafts started; retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class DraftStale(Exception):
+    """The request was made from an older revision of the draft (another tab wrote since)."""
+
+
+class StepsInvalid(Exception):
+    """Values that don't validate (``errors``: {input name: [messages]}), or a step that can't
+    be reached or submitted yet (no errors)."""
+
+    def __init__(self, message, *, errors=None):
+        super().__init__(message)
+        self.message, self.errors = message, errors or {}
+
+
+@dataclass
+class StepChanges:
+    """What an API write asks for, already parsed: values per step (merged over what the draft
+    shows), steps to submit, and where the wizard resumes."""
+
+    values: dict = field(default_factory=dict)
+    submit: list = field(default_factory=list)  # step names, in order
+    current: str = None
+
+
+# --- the rules, once ---------------------------------------------------------------------------
+
+def draft_check_revision(*, draft, revision):
+    """The stale-revision rule: a write made from another revision than the draft's is refused.
+    ``revision`` None (a page that predates revisions) is not checked."""
+    if revision is not None and str(revision) != str(draft.revision):
+        raise DraftStale("the request was made from an older revision of the draft")
+
+
+def _new_draft(request, step):
+    draft = Draft.new(owner=None, metadata=request_metadata(request))
+    draft.wizard["step"] = step
+    return draft
+
+
+def draft_start(*, request, step=steps.FIRST_STEP, draft=None):
+    """Start a draft for the request's owner (creating an anonymous owner if needed): the
+    creation limit, the owner, then the draft in memory, which its first save creates.
+    ``draft``: one built with ``Draft.new(owner=None)`` and checked already."""
+    verdict = allow_creation(request)
+    if not verdict.allowed:
+        raise RateLimited(verdict.retry_after)
+    owner = request_owner(request, create=True)
+    draft = draft or _new_draft(request, step)
+    draft.owner, draft.user_agent_hash = owner.key, owner.user_agent_hash
+    return draft
+
+
+def _submit(draft, step, values, valid):
+    """A step is submitted: its values are the step's now, not unsubmitted changes. An invalid
+    step keeps what was typed, but the steps after it can't be reached until it is fixed."""
+    draft.wizard["step_data"][step] = values
+    draft.pending.pop(step, None)
+    draft.validation[step] = valid
+
+
+def _set_pending(draft, step, values):
+    """Keep ``values`` as the step's unsubmitted values; values equal to what was submitted are
+    no unsubmitted change. Returns whether the draft changed."""
+    if values == steps.submitted_values(draft, step) and draft.validation.get(step) is not None:
+        return draft.pending.pop(step, None) is not None
+    if draft.pending_data(step) == values:
+        return False
+    draft.pending[step] = {"data": values, "saved_at": clock.now().isoformat()}
+    return True
+
+
+def _once_more_after_a_navigation(attempt):
+    """Run a read-check-write ``attempt`` again if the store refused its write because the draft
+    was written in between. The second read decides: if only another tab's navigation wrote (the
+    revision is the same) the write goes through; if the user's data changed, it is stale."""
+    try:
+        return attempt()
+    except DraftConflict:
+        return attempt()
+
+
+# --- the wizard's pages (the storage writes; see the package docstring) --------------------------
+
+def draft_submit_step(*, draft, step, form, valid, file_storage):
+    """Submit ``form`` as ``step``'s values; a valid requirements step also stores its new
+    documents (returns their temporary names) and queues removed ones (the second value)."""
+    _submit(draft, step, steps.step_values(step, form.data), valid)
+    if not (valid and step == "requirements"):
+        return [], []
+    removing = set(form.cleaned_data.get("remove") or [])
+    removed = [item for item in draft.files if item["id"] in removing]
+    kept = [item for item in draft.files if item["id"] not in removing]
+    added = []
+    for uploaded, kind in form.cleaned_data["documents"]:
+        name = display_name(uploaded.name)
+        file_id = uuid.uuid4().hex[:12]
+        tmp_name = file_storage.save(f"{draft.id}/{file_id}{storage_suffix(name)}", uploaded)
+        added.append(tmp_name)
+        kept.append(
+            {
+                "id": file_id,
+                "name": name,
+                "tmp_name": tmp_name,
+                "size": uploaded.size,
+                "content_type": kind.content_type,
+                "uploaded_at": clock.now().isoformat(),
+            }
+        )
+    draft.files = kept
+    return added, [item["tmp_name"] for item in removed]
+
+
+# --- autosave ----------------------------------------------------------------------------------------
+
+def draft_autosave(*, request, draft_id, step, values, revision):
+    """Keep a step's typed, unsubmitted values: ``(draft, errors)``, or ``(None, {})`` when a
+    page without a draft sent nothing typed yet. Without ``draft_id`` (step 1 of a new project)
+    the first value typed starts the draft."""
+    store = get_draft_store()
+    if draft_id is None:
+        if not steps.has_content(step, values):
+            return None, {}
+        draft = draft_start(request=request, step=step)
+        errors = steps.check_step(step, values, draft, ignore_documents=True)
+        _set_pending(draft, step, values)
+        store.save(draft, step=step)
+        return draft, errors
+
+    def attempt():
+        draft = draft_for_request(request=request, draft_id=draft_id)
+        if not steps.may_open(draft, step):
+            raise StepsInvalid("Complete the earlier steps first.")
+        if revision is None:
+            raise StepsInvalid("Send the page's draft_version.", errors={"draft_version": ["Required."]})
+        draft_check_revision(draft=draft, revision=revision)
+        errors = steps.check_step(step, values, draft, ignore_documents=True)
+        if _set_pending(draft, step, values):
+            store.save(draft, step=step)
+        return draft, errors
+
+    return _once_more_after_a_navigation(attempt)
+
+
+# --- the JSON API ---------------------------------------------------------------------------------------
+
+def _apply(draft, changes):
+    """Apply ``changes`` to ``draft`` or raise StepsInvalid, changing nothing.
+
+    - Steps to submit are validated strictly; each needs the steps before it (complete, or
+      submitted in the same request). Step 4 is completed only by creating the project.
+    - A step changed but not submitted keeps its values as unsubmitted, as autosave does.
+    - The current step cannot be past the first incomplete step.
+    """
+    complete = {step for step in steps.STEP_NAMES if draft.validation.get(step)}
+    errors = {}
+    for step in changes.submit:
+        number = steps.step_number(step)
+        if step == steps.LAST_STEP:
+            raise StepsInvalid(f"Step {number} is completed by creating the project on the review page.")
+        missing = [s for s in steps.STEP_NAMES[: number - 1] if s not in complete and s not in changes.submit]
+        if missing:
+            raise StepsInvalid(f"Step {number} needs step {steps.step_number(missing[0])} to be completed first.")
+        step_errors = steps.check_step(step, changes.values.get(step, steps.current_values(draft, step)), draft)
+        if step_errors:
+            errors.update(step_errors)
+        else:
+            complete.add(step)
+    if errors:
+        raise StepsInvalid("Some steps did not validate; nothing was saved.", errors=errors)
+    touched = dict(changes.values)
+    for step in changes.submit:
+        _submit(draft, step, touched.pop(step, steps.current_values(draft, step)), True)
+    for step, values in touched.items():
+        _set_pending(draft, step, values)
+    if changes.current is not None:
+        if not steps.may_open(draft, changes.current):
+            raise StepsInvalid(f"Complete step {steps.step_number(steps.first_incomplete_step(draft))} first.")
+        draft.wizard["step"] = changes.current
+
+
+def draft_create(*, request, changes):
+    """``POST /api/sessions``: changes that don't validate start nothing and count for nothing.
+    ``changes``: the new draft -> StepChanges."""
+    draft = _new_draft(request, steps.FIRST_STEP)
+    _apply(draft, changes(draft))
+    draft_start(request=request, draft=draft)
+    return get_draft_store().save(draft, step=draft.current_step)
+
+
+def draft_update(*, request, draft_id, revision, changes):
+    """``PUT /api/sessions``: the owner's draft at ``revision``, changed and saved.
+    ``changes``: the draft as read -> StepChanges (merged over what it shows)."""
+
+    def attempt():
+        draft = draft_for_request(request=request, draft_id=draft_id)
+        draft_check_revision(draft=draft, revision=revision)
+        _apply(draft, changes(draft))
+        return get_draft_store().save(draft, step=draft.current_step)
+
+    return _once_more_after_a_navigation(attempt)
+
+
+# --- discard, claim, extend ------------------------------------------------------------------------
+
+def draft_discard(*, draft):
+    """Delete a draft, then its uploaded files (a store error leaves both in place)."""
+    get_draft_store().delete(draft, action="delete")
+    delete_draft_files(draft.id)
+
+
+def draft_claim(*, request, user):
+    """An anonymous visitor logs in: every draft of this browser becomes the user's. Returns how
+    many moved (a draft changed or gone meanwhile stays where it is)."""
+    anonymous = anonymous_owner_from_session(request)
+    if anonymous is None:
+        return 0
+    new_owner = user_owner(request, user)
+    store = get_draft_store()
+    moved = 0
+    for draft in drafts_of_owner(owner=anonymous):
+        draft.owner, draft.user_agent_hash = new_owner.key, new_owner.user_agent_hash
+        try:
+            store.save(draft, action="update")
+        except (DraftConflict, DraftGone):
+            continue
+        moved += 1
+    forget_anonymous_owner(request)
+    return moved
+
+
+def draft_extend(*, draft, seconds):
+    """Staff keep a draft ``seconds`` from now; False if it changed or went meanwhile."""
+    try:
+        get_draft_store().extend(draft, seconds)
+    except (DraftConflict, DraftGone):
+        return False
+    return True
+
+
+def draft_reopen_step(*, draft, step):
+    """A stored step no longer validates (found when the project is created): it must be
+    submitted again before the steps after it (the wizard's storage writes the draft)."""
+    draft.validation[step] = False

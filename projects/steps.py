@@ -1,0 +1,224 @@
+"""The wizard's step schema, in one place: the steps, their forms and titles, which posted keys
+are a step's values, the connector rows, binding a step's form, and flattening its errors.
+
+A step's values are kept as the form posts them: ``{"<step>-<field>": [values]}``. Submitted,
+validated values live in the wizard's step data; autosaved, unsubmitted ones in ``draft.pending``
+(see sessions_store.drafts). Both are validated by the same form classes. The wizard pages,
+autosave, the API, the drafts admin and the services all read the steps from here.
+"""
+
+import re
+from functools import lru_cache
+
+from django.utils.datastructures import MultiValueDict
+
+from sessions_store.describe import DraftDescriber
+
+from .forms import MAX_CONNECTORS, STEPS
+
+FORMS = dict(STEPS)
+STEP_NAMES = [name for name, _ in STEPS]
+TITLES = {name: form.title for name, form in STEPS}
+FIRST_STEP, LAST_STEP = STEP_NAMES[0], STEP_NAMES[-1]
+# The review step holds only the confirmation box, which creates the project: nothing to autosave.
+AUTOSAVE_STEPS = STEP_NAMES[:-1]
+# Posted with a step but not part of its values: files travel only in a real submit, and
+# "remove" is an action taken on submit.
+NOT_VALUES = frozenset({"remove", "documents"})
+CONNECTORS = "sources-connectors"  # the connector formset's prefix
+CONNECTOR_FIELDS = ("connector_type", "target")
+_MANAGEMENT = ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
+# An empty connector list, as the page posts it (the API may not send one).
+EMPTY_CONNECTORS = {
+    f"{CONNECTORS}-TOTAL_FORMS": ["1"],
+    f"{CONNECTORS}-INITIAL_FORMS": ["0"],
+    f"{CONNECTORS}-MIN_NUM_FORMS": ["0"],
+    f"{CONNECTORS}-MAX_NUM_FORMS": [str(MAX_CONNECTORS)],
+}
+_CONNECTOR_KEY = re.compile(rf"^{CONNECTORS}-(?:{'|'.join(_MANAGEMENT)}|(\d+)-(?:connector_type|target|DELETE))$")
+
+
+def step_number(step):
+    return STEP_NAMES.index(step) + 1
+
+
+def step_at(number):
+    """The step name of a 1-based step number (no bounds check)."""
+    return STEP_NAMES[number - 1]
+
+
+def value_fields(step):
+    """(field name, form field) of the step's own inputs, in page order (never files or "remove")."""
+    return [(name, field) for name, field in FORMS[step].base_fields.items() if name not in NOT_VALUES]
+
+
+@lru_cache(maxsize=None)
+def _blank(step):
+    """The step's own input names, and what the unbound form shows in them (its presets)."""
+    form = bind(step, None)
+    names = [name for name, _ in value_fields(step)]
+    return (
+        frozenset(form.add_prefix(name) for name in names),
+        {form.add_prefix(name): form[name].value() for name in names},
+    )
+
+
+def is_value_key(step, key):
+    """Is ``key`` one of the step form's own inputs? Anything else posted is not kept: a draft
+    holds what its forms can show, and stays small."""
+    if key in _blank(step)[0]:
+        return True
+    match = step == "sources" and _CONNECTOR_KEY.match(key)
+    return bool(match) and (match.group(1) is None or int(match.group(1)) < MAX_CONNECTORS)
+
+
+def step_values(step, posted):
+    """The ``step``'s own values from a POST (QueryDict) or a dict of lists, prefixed keys."""
+    lists = posted.lists() if hasattr(posted, "lists") else posted.items()
+    return {key: list(values) for key, values in lists if is_value_key(step, key)}
+
+
+def has_content(step, values):
+    """Did the user type anything? Preset values (a default radio choice) and the formset's
+    management numbers do not count."""
+    preset = _blank(step)[1]
+    for key, items in values.items():
+        if key.endswith(_MANAGEMENT):
+            continue
+        typed = [str(value) for value in items if str(value).strip()]
+        if typed and (key not in preset or typed != [str(preset[key])]):
+            return True
+    return False
+
+
+def bind(step, values, draft=None, files=None):
+    """The step's form the way the wizard makes it (prefix = step name); unbound for None."""
+    kwargs = {"attached": draft.files if draft is not None else []} if step == "requirements" else {}
+    data = None if values is None else (values if hasattr(values, "getlist") else MultiValueDict(values))
+    return FORMS[step](data=data, files=files, prefix=step, **kwargs)
+
+
+# --- what a draft holds for a step ------------------------------------------------------------------
+
+def with_connectors(step, values):
+    """Sources values always carry the connector list's management numbers (the API may omit them)."""
+    if step == "sources" and f"{CONNECTORS}-TOTAL_FORMS" not in values:
+        return {**EMPTY_CONNECTORS, **values}
+    return values
+
+
+def submitted_values(draft, step):
+    return with_connectors(step, draft.wizard["step_data"].get(step) or {})
+
+
+def current_values(draft, step):
+    """What the user last saw in ``step``: autosaved values over submitted ones."""
+    pending = draft.pending_data(step)
+    return submitted_values(draft, step) if pending is None else with_connectors(step, pending)
+
+
+def first_incomplete_step(draft):
+    for step in STEP_NAMES:
+        if draft is None or not draft.validation.get(step):
+            return step
+    return LAST_STEP
+
+
+def may_open(draft, step):
+    """A step is open once every step before it is complete."""
+    return step_number(step) <= step_number(first_incomplete_step(draft))
+
+
+def connector_rows(values, prefix=CONNECTORS):
+    """[{number, connector_type, target, deleted}] of the rows the connector formset reads
+    (TOTAL_FORMS of them, at most MAX_CONNECTORS), blank rows left out."""
+    try:
+        total = min(int((values.get(f"{prefix}-TOTAL_FORMS") or ["0"])[0]), MAX_CONNECTORS)
+    except ValueError:
+        total = 0
+    rows = []
+    for index in range(total):
+        row = {name: (values.get(f"{prefix}-{index}-{name}") or [""])[0] for name in CONNECTOR_FIELDS}
+        if row["connector_type"] or row["target"]:
+            row["number"] = index + 1
+            row["deleted"] = bool((values.get(f"{prefix}-{index}-DELETE") or [""])[0])
+            rows.append(row)
+    return rows
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+def iter_errors(form):
+    """(bound field or None, row number or None, message) for every error of a form and its
+    connector rows, in page order: form-wide errors first, then fields, then the rows."""
+    if not form.is_bound:
+        return
+    order = {name: index for index, name in enumerate(form.fields)}
+    for name, messages in sorted(form.errors.items(), key=lambda item: order.get(item[0], -1)):
+        for message in messages:
+            yield (form[name] if name in form.fields else None), None, message
+    connectors = getattr(form, "connectors", None)
+    if connectors is not None and connectors.is_bound:
+        for message in connectors.non_form_errors():
+            yield None, 0, message
+        for number, row in enumerate(connectors.forms, start=1):
+            for name, messages in row.errors.items():
+                for message in messages:
+                    yield (row[name] if name in row.fields else None), number, message
+
+
+def field_errors(form, *, ignore_documents=False):
+    """{html input name: [messages]}; "__all__" for errors of no single input."""
+    errors = {}
+    for field, _, message in iter_errors(form):
+        if ignore_documents and field is not None and field.name == "documents":
+            continue
+        errors.setdefault(field.html_name if field is not None else "__all__", []).append(message)
+    return errors
+
+
+def error_summary(form):
+    """(anchor id, message) for every error, for the error summary at the top of a page."""
+    items = []
+    for field, row, message in iter_errors(form):
+        if field is None:
+            if row is None:
+                anchor = getattr(form, "non_field_anchor", "step-form")
+            else:
+                anchor = f"{form.add_prefix('connectors')}-list" if row == 0 else "step-form"
+        else:
+            # Radio buttons have no single label target: link to the group (its auto_id).
+            anchor = field.id_for_label if row else (field.id_for_label or field.auto_id)
+        label = f"Connector {row}: " if row else (f"{field.label}: " if field is not None else "")
+        items.append((anchor, label + message))
+    return items
+
+
+def check_step(step, values, draft, *, ignore_documents=False):
+    """Errors of ``values`` for ``step`` ({} when valid). The documents a requirements step needs
+    are checked against what the draft has attached (files are never part of ``values``);
+    autosave ignores them, since a file chosen but not yet submitted is not attached yet."""
+    form = bind(step, values, draft)
+    form.is_valid()
+    return field_errors(form, ignore_documents=ignore_documents)
+
+
+# --- what the draft store is told -------------------------------------------------------------------
+
+def draft_title(draft):
+    values = draft.shown_values("details").get("project_name") or [""]
+    return values[0].strip()
+
+
+class ProjectDraftDescriber(DraftDescriber):
+    """DRAFT_DESCRIBER: a draft's title is its project name; staff search its client too."""
+
+    steps = tuple(STEP_NAMES)
+
+    def title(self, draft):
+        return draft_title(draft)
+
+    def search_text(self, draft):
+        values = draft.shown_values("details")
+        parts = [draft_title(draft), (values.get("client_name") or [""])[0], (values.get("client_email") or [""])[0]]
+        return " ".join(part.strip()[:120] for part in parts if part and part.strip())

@@ -1,0 +1,39 @@
+"""What the store needs to know about a draft's contents, told by the app that uses it.
+
+The store keeps drafts of any multi-step form. It learns the form's step names (the first is
+where a new draft stands), a draft's title and what staff search matches from the describer
+named by the DRAFT_DESCRIBER setting, never by importing the app.
+"""
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+
+class DraftDescriber:
+    """Subclass and name it in DRAFT_DESCRIBER."""
+
+    #: The form's step names, in order.
+    steps = ("start",)
+
+    def title(self, draft):
+        """A short human name for the draft ("" when it has none yet)."""
+        return ""
+
+    def search_text(self, draft):
+        """What staff search matches (lowercased by the store); the title by default."""
+        return self.title(draft)
+
+
+@lru_cache(maxsize=1)
+def get_describer():
+    return import_string(settings.DRAFT_DESCRIBER)()
+
+
+@receiver(setting_changed)
+def _forget_describer(setting, **kwargs):
+    if setting == "DRAFT_DESCRIBER":
+        get_describer.cache_clear()

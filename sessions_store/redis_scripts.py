@@ -1,0 +1,129 @@
+"""The Lua scripts of the Redis draft store. Each one is a single round trip and atomic.
+
+Key layout (every key under the ``drafts`` cache alias's prefix, see connection.make_key):
+
+- ``draft:<id>``          the draft record as compact JSON, with a TTL of SESSION_TTL that slides
+                          on every read and write.
+- ``tomb:<id>``           owner, step, owner kind and search entry, kept SESSION_TTL +
+                          DRAFT_TOMBSTONE_TTL: once the draft has expired it tells "expired" (410)
+                          from "never existed" (404), and tells cleanup which indexes to clear.
+- ``index``               sorted set of draft ids by last activity;
+  ``index:created``       ... by creation; ``index:expiry`` ... by expiry as of the last write;
+  ``index:step:<step>``   ... by last activity, per current step;
+  ``index:kind:<kind>``   ... by last activity, per owner kind (user / anonymous).
+- ``owner:<key>``         sorted set of one owner's draft ids by last activity.
+- ``search``              sorted set of "<search text>|<id>" entries for staff search (ZSCAN).
+- ``commit:<id>``         a draft's commit lock (locks.RedisLock's protocol).
+- ``stats:expired``       hash: expired drafts per step reached; ``stats:cleanup``: the last run.
+"""
+
+from .connection import redis
+
+# Reads slide the draft's TTL up to SESSION_TTL (never shortening an expiry staff extended) and
+# keep the tombstone alive past it. With a third key (the commit lock) it also takes that lock
+# (SET NX PX, locks.RedisLock's protocol), only for the draft's owner: someone else's request
+# must not block the owner. So a commit costs two round trips: this one and FORGET.
+# KEYS: draft, tomb[, commit lock]   ARGV: ttl, tomb ttl[, lock token, lock ms, owner key]
+LOAD = """
+local raw = redis.call('GET', KEYS[1])
+local tomb = redis.call('GET', KEYS[2])
+local ttl = -2
+local locked = 0
+if raw and KEYS[3] and cjson.decode(raw)['owner'] == ARGV[5] then
+  if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[4]) then locked = 1 end
+end
+if raw then
+  ttl = redis.call('TTL', KEYS[1])
+  if ttl < tonumber(ARGV[1]) then
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  if tomb and redis.call('TTL', KEYS[2]) < ttl + tonumber(ARGV[2]) then
+    redis.call('EXPIRE', KEYS[2], ttl + tonumber(ARGV[2]))
+  end
+end
+return {raw, tomb, ttl, locked}
+"""
+
+# Compare-and-set on the write counter, then the draft, its tombstone and every index at once.
+# The tombstone holds what the indexes need once the draft itself is gone: owner ("o"), step
+# ("s"), owner kind ("k") and search entry ("q"). Saving moves the draft between per-owner,
+# per-step and per-kind indexes by comparing with it, so every index stays exact. Records of
+# schema 1 named the write counter "version".
+# KEYS: draft, tomb, index, index:created, index:expiry, owner, step, kind, search
+# ARGV: expected writes (-1 = create), payload, ttl, tomb ttl, activity, draft id, tomb json,
+#       created, expires, search entry, key prefix, owner key, step, kind
+SAVE = """
+local current = redis.call('GET', KEYS[1])
+local expected = tonumber(ARGV[1])
+if expected < 0 then
+  if current then return -2 end
+else
+  if not current then return -1 end
+  local record = cjson.decode(current)
+  local stored = record['writes'] or record['version']
+  if tonumber(stored) ~= expected then return 0 end
+end
+local id = ARGV[6]
+local old = redis.call('GET', KEYS[2])
+if old then
+  local ok, t = pcall(cjson.decode, old)
+  if ok and type(t) == 'table' then
+    if t['o'] and t['o'] ~= ARGV[12] then redis.call('ZREM', ARGV[11] .. 'owner:' .. t['o'], id) end
+    if t['s'] and t['s'] ~= ARGV[13] then redis.call('ZREM', ARGV[11] .. 'index:step:' .. t['s'], id) end
+    if t['k'] and t['k'] ~= ARGV[14] then redis.call('ZREM', ARGV[11] .. 'index:kind:' .. t['k'], id) end
+    if t['q'] and t['q'] ~= ARGV[10] then redis.call('ZREM', KEYS[9], t['q']) end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[7], 'EX', ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[5], id)
+redis.call('ZADD', KEYS[4], ARGV[8], id)
+redis.call('ZADD', KEYS[5], ARGV[9], id)
+redis.call('ZADD', KEYS[6], ARGV[5], id)
+redis.call('EXPIRE', KEYS[6], ARGV[4])
+redis.call('ZADD', KEYS[7], ARGV[5], id)
+redis.call('ZADD', KEYS[8], ARGV[5], id)
+redis.call('ZADD', KEYS[9], 0, ARGV[10])
+return 1
+"""
+
+# Removes a draft from every index, using its tombstone. Mode "delete" removes the record, the
+# tombstone and the commit lock; mode "expire" acts only if the record is already gone and keeps
+# the tombstone (its owner still gets "expired", not "not found"). Returns {removed?, step}.
+# KEYS: draft, tomb, index, index:created, index:expiry, search   ARGV: draft id, key prefix, mode
+FORGET = """
+local id = ARGV[1]
+if ARGV[3] == 'expire' and redis.call('EXISTS', KEYS[1]) == 1 then return {0, ''} end
+local step = ''
+local old = redis.call('GET', KEYS[2])
+if old then
+  local ok, t = pcall(cjson.decode, old)
+  if ok and type(t) == 'table' then
+    if t['o'] then redis.call('ZREM', ARGV[2] .. 'owner:' .. t['o'], id) end
+    if t['s'] then redis.call('ZREM', ARGV[2] .. 'index:step:' .. t['s'], id); step = t['s'] end
+    if t['k'] then redis.call('ZREM', ARGV[2] .. 'index:kind:' .. t['k'], id) end
+    if t['q'] then redis.call('ZREM', KEYS[6], t['q']) end
+  end
+end
+local removed = redis.call('ZREM', KEYS[3], id)
+redis.call('ZREM', KEYS[4], id)
+redis.call('ZREM', KEYS[5], id)
+if ARGV[3] == 'delete' then
+  removed = redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[2])
+  redis.call('DEL', ARGV[2] .. 'commit:' .. id)
+end
+return {removed, step}
+"""
+
+_registered = {}
+
+
+def script(source):
+    """The registered script for ``source`` on the current client (EVALSHA, loading it once)."""
+    client = redis()
+    registered = _registered.get(source)
+    if registered is None or registered.registered_client is not client:
+        registered = _registered[source] = client.register_script(source)
+    return registered

@@ -1,0 +1,222 @@
+"""The Redis draft store (DRAFT_STORE_CLASS): one draft record per key, kept with its indexes.
+
+A read costs one round trip (redis_scripts.LOAD) and a write one more (redis_scripts.SAVE, which
+checks the write counter and writes the draft, its tombstone and every index atomically). Staff
+queries live in redis_admin, the cleanup entry points in redis_upkeep, the lock in locks.
+"""
+
+import json
+import time
+from datetime import timedelta
+
+from django.conf import settings
+
+from . import clock
+from .connection import make_key, redis, unavailable_on_redis_error
+from .describe import get_describer
+from .drafts import Draft, owner_kind
+from .locks import RedisLock
+from .log import logged
+from .redis_admin import AdminQueries
+from .redis_scripts import FORGET, LOAD, SAVE, script
+from .redis_upkeep import Upkeep
+from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge
+
+OWNER_LIST_MAX = 200
+
+
+def search_entry(draft):
+    """The ``search`` set's member: the describer's search text (lowercase) and the draft id."""
+    text = get_describer().search_text(draft)
+    return f"{text.replace('|', ' ').lower()}|{draft.id}"
+
+
+def tomb_owner(raw):
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)["o"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
+    # Not part of the DraftStore interface: the key layout, for tests and benchmarks that look
+    # at Redis itself.
+    key = staticmethod(make_key)
+
+    @property
+    def redis(self):
+        return redis()
+
+    # --- one draft ---------------------------------------------------------------------------
+
+    @unavailable_on_redis_error
+    def load(self, draft_id, *, slide=True):
+        draft, tomb, _ = self._load(draft_id, slide=slide)
+        return draft, tomb
+
+    @unavailable_on_redis_error
+    def load_for_commit(self, draft_id, *, owner_key, timeout=60):
+        lock = RedisLock(f"commit:{draft_id}", timeout=timeout)
+        draft, tomb, locked = self._load(draft_id, slide=True, lock=(lock, owner_key))
+        lock.held = locked
+        return draft, tomb, lock if locked else None
+
+    def _load(self, draft_id, *, slide, lock=None):
+        locked = 0
+        if slide:
+            keys = [make_key("draft", draft_id), make_key("tomb", draft_id)]
+            args = [settings.SESSION_TTL, settings.DRAFT_TOMBSTONE_TTL]
+            if lock is not None:
+                keys.append(lock[0].key)
+                args.extend([lock[0].token, lock[0].timeout_ms, lock[1]])
+            raw, tomb, ttl, locked = script(LOAD)(keys=keys, args=args)
+        else:
+            pipe = redis().pipeline(transaction=False)
+            pipe.get(make_key("draft", draft_id))
+            pipe.get(make_key("tomb", draft_id))
+            pipe.pttl(make_key("draft", draft_id))
+            raw, tomb, pttl = pipe.execute()
+            ttl = pttl / 1000 if pttl and pttl > 0 else None
+        if raw is None:
+            return None, tomb_owner(tomb), False
+        draft = Draft.from_json(raw)
+        if ttl:
+            # The real expiry: reads slide it without rewriting the record.
+            real = clock.now() + timedelta(seconds=ttl)
+            if abs((real - draft.expires_at).total_seconds()) > 2:
+                draft.expires_at = real
+        return draft, tomb_owner(tomb), bool(locked)
+
+    def create(self, draft, *, step=None):
+        if not draft.is_new:
+            raise DraftConflict("a draft that was saved already cannot be created")
+        return self.save(draft, step=step)
+
+    @unavailable_on_redis_error
+    def save(self, draft, *, action=None, step=None, ttl=None, touch=True):
+        expected = -1 if draft.is_new else draft.writes
+        action = action or ("create" if draft.is_new else "update")
+        describer = get_describer()
+        with logged(action, draft.id, step=step or draft.current_step):
+            before = (draft.writes, draft.revision, draft.last_activity, draft.expires_at)
+            moment = clock.now()
+            ttl = ttl or settings.SESSION_TTL
+            if touch:
+                draft.last_activity = moment
+            draft.expires_at = moment + timedelta(seconds=ttl)
+            if draft.data_changed():
+                draft.revision += 1
+            draft.writes = max(expected, 0) + 1
+            kind = owner_kind(draft.owner)
+            current_step = draft.current_step or describer.steps[0]  # a new draft is at the first step
+            entry = search_entry(draft)
+            tomb = json.dumps({"o": draft.owner, "s": current_step, "k": kind, "q": entry})
+            payload = draft.to_json().encode()
+            if len(payload) > settings.SESSION_MAX_BYTES:
+                draft.writes, draft.revision, draft.last_activity, draft.expires_at = before
+                raise DraftTooLarge(f"the draft would be {len(payload)} bytes")
+            result = script(SAVE)(
+                keys=[
+                    make_key("draft", draft.id),
+                    make_key("tomb", draft.id),
+                    make_key("index"),
+                    make_key("index", "created"),
+                    make_key("index", "expiry"),
+                    make_key("owner", draft.owner),
+                    make_key("index", f"step:{current_step}"),
+                    make_key("index", f"kind:{kind}"),
+                    make_key("search"),
+                ],
+                args=[
+                    expected, payload, ttl, ttl + settings.DRAFT_TOMBSTONE_TTL,
+                    draft.last_activity.timestamp(), draft.id, tomb, draft.created_at.timestamp(),
+                    draft.expires_at.timestamp(), entry, make_key(""), draft.owner, current_step, kind,
+                ],
+            )
+            if result == 1:
+                draft.mark_saved()
+                return draft
+            draft.writes, draft.revision, draft.last_activity, draft.expires_at = before
+            if result == 0:
+                raise DraftConflict("the draft was changed by another request")
+            if result == -1:
+                raise DraftGone("the draft no longer exists")
+            raise DraftConflict("a draft with this id already exists")
+
+    def extend(self, draft, seconds):
+        return self.save(draft, action="extend", ttl=seconds, touch=False)
+
+    @unavailable_on_redis_error
+    def delete(self, draft, *, action="delete"):
+        with logged(action, draft.id, step=draft.current_step):
+            self._forget([draft.id], "delete")
+
+    def _forget(self, draft_ids, mode):
+        """The forget script for each draft, in one round trip: [(removed, step), ...].
+        One id runs the script itself, not a one-entry pipeline (which checks SCRIPT EXISTS first)."""
+        forget = script(FORGET)
+        prefix = make_key("")
+
+        def run(draft_id, client=None):
+            keys = [
+                make_key("draft", draft_id), make_key("tomb", draft_id), make_key("index"),
+                make_key("index", "created"), make_key("index", "expiry"), make_key("search"),
+            ]
+            return forget(keys=keys, args=[draft_id, prefix, mode], client=client)
+
+        if len(draft_ids) == 1:
+            replies = [run(draft_ids[0])]
+        else:
+            pipe = redis().pipeline(transaction=False)
+            for draft_id in draft_ids:
+                run(draft_id, client=pipe)
+            replies = pipe.execute()
+        return [(removed, step.decode() if isinstance(step, bytes) else step) for removed, step in replies]
+
+    # --- many drafts -------------------------------------------------------------------------
+
+    @unavailable_on_redis_error
+    def list_for_owner(self, owner_key):
+        owner_index = make_key("owner", owner_key)
+        ids = [item.decode() for item in redis().zrevrange(owner_index, 0, OWNER_LIST_MAX - 1)]
+        drafts, gone = self._fetch(ids)
+        if gone:
+            redis().zrem(owner_index, *gone)
+        return drafts
+
+    @unavailable_on_redis_error
+    def get_many(self, draft_ids):
+        return self._fetch(list(draft_ids))[0]
+
+    def _fetch(self, ids):
+        """``(drafts, gone ids)``: drafts by id with their real remaining lifetime."""
+        if not ids:
+            return [], []
+        pipe = redis().pipeline(transaction=False)
+        for draft_id in ids:
+            pipe.get(make_key("draft", draft_id))
+            pipe.pttl(make_key("draft", draft_id))
+        replies = pipe.execute()
+        drafts, gone = [], []
+        for draft_id, raw, pttl in zip(ids, replies[::2], replies[1::2]):
+            if raw is None:
+                gone.append(draft_id)
+                continue
+            draft = Draft.from_json(raw)
+            if pttl and pttl > 0:
+                draft.expires_at = clock.now() + timedelta(seconds=pttl / 1000)
+            drafts.append(draft)
+        return drafts, gone
+
+    # --- locks and health --------------------------------------------------------------------
+
+    def lock(self, name, *, timeout):
+        return RedisLock(name, timeout=timeout)
+
+    @unavailable_on_redis_error
+    def ping(self):
+        started = time.perf_counter()
+        redis().ping()
+        return (time.perf_counter() - started) * 1000

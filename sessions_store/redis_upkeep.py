@@ -1,0 +1,130 @@
+"""The Redis draft store's cleanup entry points (what ``cleanup_drafts`` calls).
+
+Redis expires a draft's record by itself, but not what points at it: its entries in the indexes
+and its tombstone's bound. These walk the expiry index and the tombstones in batches.
+"""
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+
+from . import clock
+from .connection import make_key, redis, unavailable_on_redis_error, unavailable_on_redis_error_gen
+from .log import log_action
+
+
+@dataclass
+class ExpiredBatch:
+    """One batch of index entries past their expiry."""
+
+    seen: int = 0
+    rescheduled: int = 0  # live drafts whose reads slid their expiry: put back in line
+    expired: list = field(default_factory=list)  # [(draft id, step reached or "unknown")]
+
+
+class Upkeep:
+    @unavailable_on_redis_error_gen
+    def clear_expired(self, *, batch_size=500, dry_run=False):
+        client = redis()
+        expiry_index = make_key("index", "expiry")
+        offset = 0
+        while True:
+            now = clock.now().timestamp()
+            ids = [item.decode() for item in client.zrangebyscore(expiry_index, "-inf", now, start=offset, num=batch_size)]
+            if not ids:
+                return
+            pipe = client.pipeline(transaction=False)
+            for draft_id in ids:
+                pipe.pttl(make_key("draft", draft_id))
+            live = {draft_id: pttl for draft_id, pttl in zip(ids, pipe.execute()) if pttl != -2}
+            gone = [draft_id for draft_id in ids if draft_id not in live]
+            batch = ExpiredBatch(seen=len(ids), rescheduled=len(live))
+            if dry_run:
+                steps = self._steps_of(gone)
+                batch.expired = [(draft_id, steps.get(draft_id) or "unknown") for draft_id in gone]
+                offset += len(ids)  # nothing moves out of the index in a dry run
+                yield batch
+                continue
+            if live:
+                # Reads slide a draft's TTL without rewriting the index: put it back in line.
+                client.zadd(
+                    expiry_index,
+                    {draft_id: now + (pttl / 1000 if pttl > 0 else settings.SESSION_TTL) for draft_id, pttl in live.items()},
+                    xx=True,
+                )
+            for draft_id, (removed, step) in zip(gone, self._forget(gone, "expire") if gone else []):
+                if removed:  # else another run got it first, or the draft came back to life
+                    batch.expired.append((draft_id, step or "unknown"))
+                    log_action("expire", draft_id, step=step or "unknown")
+            if batch.expired:
+                pipe = client.pipeline(transaction=False)
+                for step, count in Counter(step for _, step in batch.expired).items():
+                    pipe.hincrby(make_key("stats", "expired"), step, count)
+                pipe.execute()
+            yield batch
+
+    def _steps_of(self, ids):
+        """Step reached per draft id, from the tombstones (for a dry run's report)."""
+        if not ids:
+            return {}
+        steps = {}
+        for draft_id, raw in zip(ids, redis().mget([make_key("tomb", draft_id) for draft_id in ids])):
+            try:
+                steps[draft_id] = json.loads(raw)["s"] if raw else None
+            except (ValueError, KeyError, TypeError):
+                steps[draft_id] = None
+        return steps
+
+    @unavailable_on_redis_error_gen
+    def trim_tombstones(self, *, batch_size=500, dry_run=False):
+        """Tombstones of gone drafts that would outlive DRAFT_TOMBSTONE_TTL (no expiry, or one set
+        under older settings or by an extension): cut back to DRAFT_TOMBSTONE_TTL, or removed."""
+        client = redis()
+        tomb_prefix, draft_prefix = make_key("tomb", "x")[:-1], make_key("draft", "x")[:-1]
+
+        def flush(keys):
+            pipe = client.pipeline(transaction=False)
+            for key in keys:
+                pipe.ttl(key)
+                pipe.exists(draft_prefix + key.decode()[len(tomb_prefix):])
+            replies = pipe.execute()
+            stale = [
+                key
+                for key, ttl, draft_exists in zip(keys, replies[::2], replies[1::2])
+                # A minute of slack: a tombstone whose draft just expired has about that TTL left.
+                if not draft_exists and (ttl == -1 or ttl > settings.DRAFT_TOMBSTONE_TTL + 60)
+            ]
+            if stale and not dry_run:
+                pipe = client.pipeline(transaction=False)
+                for key in stale:
+                    if settings.DRAFT_TOMBSTONE_TTL:
+                        pipe.expire(key, settings.DRAFT_TOMBSTONE_TTL)
+                    else:
+                        pipe.delete(key)
+                pipe.execute()
+            return len(keys), len(stale)
+
+        batch = []
+        for key in client.scan_iter(match=tomb_prefix + "*", count=batch_size):
+            batch.append(key)
+            if len(batch) >= batch_size:
+                yield flush(batch)
+                batch = []
+        if batch:
+            yield flush(batch)
+
+    @unavailable_on_redis_error
+    def last_cleanup(self):
+        raw = redis().hget(make_key("stats", "cleanup"), "last_run")
+        return datetime.fromisoformat(raw.decode()) if raw else None
+
+    @unavailable_on_redis_error
+    def note_cleanup(self, summary):
+        redis().hset(make_key("stats", "cleanup"), mapping={"last_run": clock.now().isoformat(), "last_summary": summary})
+
+    @unavailable_on_redis_error
+    def expired_by_step(self):
+        return {step.decode(): int(count) for step, count in redis().hgetall(make_key("stats", "expired")).items()}

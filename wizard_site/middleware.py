@@ -1,0 +1,62 @@
+"""The draft store's failures and refusals as pages, for every HTML view (the wizard answers a
+Redis outage itself, with the user's input; the API and autosave answer in JSON themselves):
+
+- the draft store is unavailable: a 503 page, never a 500;
+- too many lookups of missing drafts: a 429 page;
+- a draft the request may not open: the project it became, a 410 for its expired draft, or a 404.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from projects import access
+from sessions_store.log import log_action
+from sessions_store.store import DraftStoreUnavailable
+
+from .errors import not_found
+
+logger = logging.getLogger("sessions_store")
+
+
+class DraftErrorsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, access.DraftRefused):
+            return refusal_response(request, exception)
+        if isinstance(exception, DraftStoreUnavailable):
+            logger.error("draft store unavailable on %s %s: %s", request.method, request.path, exception)
+            response = TemplateResponse(request, "503.html", {"reason": "drafts"}, status=503)
+            response["Retry-After"] = "30"
+            return response.render()
+        return None
+
+
+def refusal_response(request, refused):
+    if refused.kind == access.COMMITTED:
+        messages.info(request, "This project has already been created.")
+        return redirect(refused.project)
+    if refused.kind == access.EXPIRED:
+        log_action("expire", refused.draft_id)
+        return TemplateResponse(request, "projects/draft_expired.html", status=410).render()
+    if refused.kind == access.LIMITED:
+        return too_many_lookups(request, refused.retry_after)
+    return not_found(request)
+
+
+def too_many_lookups(request, retry_after):
+    response = TemplateResponse(
+        request,
+        "429.html",
+        {"why": "Too many requests for drafts that could not be found came from your network."},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response.render()
