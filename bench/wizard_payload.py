@@ -1,7 +1,9 @@
-"""What the load benchmark types into each step (shared by bench/wizard_load.py and the references).
+"""What the load benchmark types into each step (shared by bench/load/clients.py and the references).
 
-A copy of the test suite's valid answers (tests/wizard_helpers.py), kept here so the benchmark does
-not depend on the tests package. Field names carry the step prefix, as the forms render them.
+A copy of the test suite's valid answers (``VALID_DETAILS`` of tests/wizard_helpers.py, ``pdf_bytes``
+of tests/conftest.py): those modules import Django's test client, the draft store and the
+factories, so they need Django set up, which the benchmark's process never does (its servers do).
+Field names carry the step prefix, as the forms render them.
 """
 
 STEP_NAMES = ("details", "requirements", "sources", "review")

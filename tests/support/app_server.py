@@ -2,6 +2,9 @@
 
 They share the test's database (committed data: use ``django_db(transaction=True)``), a Redis,
 and one MEDIA_ROOT, as the app servers of a deployment do (see the README's "Production").
+
+Importable without Django set up (the load benchmark, bench/wizard_load.py, starts its targets
+with it): only ``current_database_url`` needs Django, and imports it when called.
 """
 
 import os
@@ -14,7 +17,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import requests
-from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -29,6 +31,8 @@ def free_port():
 
 def current_database_url():
     """DATABASE_URL of the database this test runs on (the test database, not the configured one)."""
+    from django.db import connection
+
     config = connection.settings_dict
     if config["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{config['NAME']}"
@@ -57,8 +61,8 @@ def production_env(*, database_url, redis_url, media_root, static_root, var_dir,
         key: value
         for key, value in os.environ.items()
         # Nothing of the test run's own configuration leaks into the server.
-        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "SESSION_TTL", "DEBUG"}
-        and not key.startswith(("PYTEST", "UPLOAD_", "SECURE_"))
+        if key not in {"SESSION_TTL", "DEBUG"}
+        and not key.startswith(("PYTEST", "UPLOAD_", "SECURE_", "DATABASE_", "REDIS_", "DJANGO_"))
     }
     env.update(
         {
@@ -89,13 +93,20 @@ def _no_control_socket():
 
 
 class AppServer:
-    """``gunicorn wizard_site.wsgi`` on 127.0.0.1, as the README runs it in production."""
+    """``gunicorn wizard_site.wsgi`` on 127.0.0.1, as the README runs it in production.
 
-    def __init__(self, env, log_path, workers=2, port=None):
+    ``app``: another WSGI application (the load benchmark's counting wrapper); ``gunicorn_args``
+    come last, so they override the defaults below; ``ready_path`` must answer 200 once booted.
+    """
+
+    def __init__(self, env, log_path, workers=2, port=None, *, app="wizard_site.wsgi", gunicorn_args=(), ready_path="/"):
         self.env = env
         self.log_path = Path(log_path)
         self.workers = workers
         self.port = port or free_port()
+        self.app = app
+        self.gunicorn_args = [str(arg) for arg in gunicorn_args]
+        self.ready_path = ready_path
         self.process = None
 
     @property
@@ -103,28 +114,36 @@ class AppServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout=30):
+        return self.launch().wait_ready(timeout)
+
+    def launch(self):
+        """Start gunicorn without waiting for it (``wait_ready`` waits): servers boot side by side."""
         assert self.process is None or self.process.poll() is not None, "already running"
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "gunicorn", "wizard_site.wsgi",
+                    sys.executable, "-m", "gunicorn", self.app,
                     "--workers", str(self.workers),
                     "--bind", f"127.0.0.1:{self.port}",
                     "--graceful-timeout", "10",
                     "--timeout", "60",
                     "--backlog", "256",
                     *_no_control_socket(),
+                    *self.gunicorn_args,
                 ],
                 cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 # Its own process group: a crash test kills the master and its workers at once.
                 start_new_session=True,
             )
+        return self
+
+    def wait_ready(self, timeout=30):
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                response = requests.get(self.url + "/", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+                response = requests.get(self.url + self.ready_path, headers={"X-Forwarded-Proto": "https"}, timeout=10)
                 if response.status_code == 200 and len(self.worker_pids()) == self.workers:
                     return self
             except requests.RequestException:
@@ -175,9 +194,9 @@ class AppServer:
         return [line for line in text.splitlines() if any(mark in line for mark in self.SERVER_ERRORS)]
 
 
-def rss_kib(pid):
-    """Resident set size of a process, read from /proc (KiB)."""
+def rss_kib(pid, field="VmRSS"):
+    """Resident set size of a process, read from /proc (KiB); ``field="VmHWM"``: its peak."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    raise RuntimeError(f"no {field} for process {pid}")
