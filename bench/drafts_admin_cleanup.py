@@ -80,27 +80,10 @@ def populate(store, count, *, live):
 
 
 def _save_in_pipeline(store, draft, pipe):
-    from django.conf import settings
+    from sessions_store.redis_scripts import SAVE, script
 
-    from sessions_store.store import owner_kind, search_entry
-
-    ttl = settings.SESSION_TTL
-    kind = owner_kind(draft.owner)
-    entry = search_entry(draft)
-    store._save_script(
-        keys=[
-            store.key("draft", draft.id), store.key("tomb", draft.id), store.key("index"),
-            store.key("index", "created"), store.key("index", "expiry"), store.key("owner", draft.owner),
-            store.key("index", f"step:{draft.current_step}"), store.key("index", f"kind:{kind}"), store.key("search"),
-        ],
-        args=[
-            -1, store.encode(draft), ttl, ttl + settings.DRAFT_TOMBSTONE_TTL, draft.last_activity.timestamp(),
-            draft.id, json.dumps({"o": draft.owner, "s": draft.current_step, "k": kind, "q": entry}),
-            draft.created_at.timestamp(), draft.expires_at.timestamp(), entry, store.prefix, draft.owner,
-            draft.current_step, kind,
-        ],
-        client=pipe,
-    )
+    keys, args = store.save_command(draft)
+    script(SAVE)(keys=keys, args=args, client=pipe)
 
 
 def child_cleanup(batch_size, travel_seconds):

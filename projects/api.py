@@ -33,7 +33,7 @@ from sessions_store import clock
 from sessions_store.store import get_draft_store
 
 from . import steps
-from .api_data import camel_errors, parse_changes, session_json, touched_steps
+from .api_data import camel_errors, parse_changes, draft_json, touched_steps
 from .api_support import ApiError, api_view, json_response, steps_error, too_large
 from .selectors import draft_for_request
 from .services import StepsInvalid, draft_create, draft_discard, draft_update
@@ -110,7 +110,7 @@ def create(request):
         draft = draft_create(request=request, changes=lambda draft: _changes(draft, body))
     except StepsInvalid as invalid:
         raise _camel_steps_error(invalid) from None
-    response = json_response(request, session_json(draft), status=201, debug=_debug(draft))
+    response = json_response(request, draft_json(draft), status=201, debug=_debug(draft))
     response["Location"] = reverse("api:session", args=[draft.id])
     return response
 
@@ -131,12 +131,12 @@ def update(request):
         )
     except StepsInvalid as invalid:
         raise _camel_steps_error(invalid) from None
-    return json_response(request, session_json(draft), debug=_debug(draft))
+    return json_response(request, draft_json(draft), debug=_debug(draft))
 
 
 def read(request, session_id):
     draft = draft_for_request(request=request, draft_id=session_id)
-    return json_response(request, session_json(draft), debug=_debug(draft))
+    return json_response(request, draft_json(draft), debug=_debug(draft))
 
 
 def delete(request, session_id):

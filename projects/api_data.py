@@ -175,7 +175,7 @@ def camel_errors(errors):
     return out
 
 
-def session_json(draft):
+def draft_json(draft):
     number = steps.step_number
     current = draft.current_step if draft.current_step in steps.STEP_NAMES else steps.FIRST_STEP
     return {

@@ -61,10 +61,6 @@ class Owner:
     def is_anonymous(self):
         return self.key.startswith("a:")
 
-    @property
-    def kind(self):
-        return owner_kind(self.key)
-
     def owns(self, draft):
         if draft.owner != self.key:
             return False
