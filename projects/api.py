@@ -84,7 +84,7 @@ def read_body(request, *, required=False, allowed=()):
 
 
 def _debug(draft):
-    return {"storeWrites": draft.writes, "redisKey": get_draft_store().key("draft", draft.id), "bytes": len(draft.to_json().encode())}
+    return {"storeWrites": draft.writes, "redisKey": get_draft_store().location(draft.id), "bytes": len(draft.to_json().encode())}
 
 
 def _changes(draft, body):

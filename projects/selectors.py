@@ -7,15 +7,21 @@ from sessions_store.store import get_draft_store
 from . import access
 
 
-def draft_for_request(*, request, draft_id, slide=True):
+def draft_for_request(*, request, draft_id, slide=True, reveal=True):
     """The draft ``draft_id`` if the request's owner may open it; else raises DraftRefused.
-    ``slide`` restarts its lifetime (a visit); a download or a listing does not."""
+    ``slide`` restarts its lifetime (a visit); a download or a discard does not. Without
+    ``reveal``, a draft that expired or became a project is "not found" too."""
     draft_id = str(draft_id)
     owner = request_owner(request)
-    if not is_draft_id(draft_id):
-        access.check(request, owner, None, None, draft_id)  # a miss, without asking the store
-    draft, tomb_owner = get_draft_store().load(draft_id, slide=slide)
-    access.check(request, owner, draft, tomb_owner, draft_id)
+    try:
+        if not is_draft_id(draft_id):
+            access.check(request, owner, None, None, draft_id)  # a miss, without asking the store
+        draft, tomb_owner = get_draft_store().load(draft_id, slide=slide)
+        access.check(request, owner, draft, tomb_owner, draft_id)
+    except access.DraftRefused as refused:
+        if reveal or refused.kind in (access.MISSING, access.LIMITED):
+            raise
+        raise access.DraftRefused(access.MISSING, draft_id=draft_id) from None
     return draft
 
 

@@ -15,7 +15,7 @@ from sessions_store import clock
 from sessions_store.files import draft_file_storage
 from sessions_store.owners import request_owner
 
-from . import access, steps
+from . import steps
 from .models import Project
 from .selectors import draft_for_request, drafts_of_owner
 from .services import draft_discard
@@ -80,27 +80,16 @@ def draft_list(request):
     )
 
 
-def _own_draft(request, draft_id):
-    """The draft for a discard or a download: whatever the refusal, "not found" (but the
-    lookup limit still answers 429)."""
-    try:
-        return draft_for_request(request=request, draft_id=draft_id, slide=False)
-    except access.DraftRefused as refused:
-        if refused.kind == access.LIMITED:
-            raise
-        raise Http404("No such draft") from None
-
-
 @require_POST
 def draft_discard_view(request, draft_id):
-    draft = _own_draft(request, draft_id)
+    draft = draft_for_request(request=request, draft_id=draft_id, slide=False, reveal=False)
     draft_discard(draft=draft)
     messages.success(request, f"Draft “{steps.draft_title(draft) or 'Untitled project'}” discarded.")
     return redirect("projects:drafts")
 
 
 def draft_file(request, draft_id, file_id):
-    return draft_file_response(_own_draft(request, draft_id), file_id)
+    return draft_file_response(draft_for_request(request=request, draft_id=draft_id, slide=False, reveal=False), file_id)
 
 
 def draft_file_response(draft, file_id):

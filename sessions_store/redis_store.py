@@ -220,6 +220,9 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
     def lock(self, name, *, timeout):
         return RedisLock(name, timeout=timeout)
 
+    def location(self, draft_id):
+        return make_key("draft", draft_id)
+
     @unavailable_on_redis_error
     def ping(self):
         started = time.perf_counter()

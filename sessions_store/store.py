@@ -112,6 +112,10 @@ class DraftStore:
         """The backend's round-trip time in milliseconds."""
         raise NotImplementedError
 
+    def location(self, draft_id):
+        """Where the backend keeps the draft (a key or a path), for debugging output."""
+        raise NotImplementedError
+
 
 class StoreLock:
     """A named lock in the store, held by one token until released or expired."""
