@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.timesince import timeuntil
 
 from sessions_store import clock
-from sessions_store.drafts import SCHEMA_VERSION, owner_kind
+from sessions_store.drafts import owner_kind
 from sessions_store.models import DraftRecord
 
 from . import steps
@@ -253,7 +253,7 @@ class DraftAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": f"Draft: {steps.draft_title(draft) or '(untitled)'}",
             "draft_title": steps.draft_title(draft),
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": draft.stored_schema,
             "draft": draft,
             "owner": owner_label(draft, usernames([draft])),
             "progress": f"Step {number} of {count} ({percent}% complete)",
@@ -279,5 +279,5 @@ def connector_rows(values):
             f"Connector {row['number']}",
             f"{row['connector_type'] or '?'}: {row['target'] or '—'}" + (" (marked for removal)" if row["deleted"] else ""),
         )
-        for row in steps.connector_rows(values, prefix="connectors")
+        for row in steps.connector_rows(values, prefix="connectors", every_stored=True)
     ]

@@ -129,13 +129,17 @@ def may_open(draft, step):
     return step_number(step) <= step_number(first_incomplete_step(draft))
 
 
-def connector_rows(values, prefix=CONNECTORS):
+def connector_rows(values, prefix=CONNECTORS, *, every_stored=False):
     """[{number, connector_type, target, deleted}] of the rows the connector formset reads
-    (TOTAL_FORMS of them, at most MAX_CONNECTORS), blank rows left out."""
+    (TOTAL_FORMS of them, at most MAX_CONNECTORS), blank rows left out. ``every_stored`` also
+    counts rows stored past TOTAL_FORMS (a step kept from a tampered page), for staff."""
     try:
         total = min(int((values.get(f"{prefix}-TOTAL_FORMS") or ["0"])[0]), MAX_CONNECTORS)
     except ValueError:
         total = 0
+    if every_stored:
+        stored = [int(m.group(1)) for key in values if (m := re.match(rf"^{re.escape(prefix)}-(\d+)-", key))]
+        total = min(max([total, *(index + 1 for index in stored)]), MAX_CONNECTORS)
     rows = []
     for index in range(total):
         row = {name: (values.get(f"{prefix}-{index}-{name}") or [""])[0] for name in CONNECTOR_FIELDS}
@@ -148,29 +152,38 @@ def connector_rows(values, prefix=CONNECTORS):
 
 # --- errors ----------------------------------------------------------------------------------------
 
-def iter_errors(form):
+def iter_errors(form, *, page_order=True):
     """(bound field or None, row number or None, message) for every error of a form and its
-    connector rows, in page order: form-wide errors first, then fields, then the rows."""
+    connector rows (row 0: the list's own errors). In page order: form-wide errors, fields, the
+    list, then the rows; else in the order the form found them: fields then what clean() added,
+    the rows, then the list."""
     if not form.is_bound:
         return
-    order = {name: index for index, name in enumerate(form.fields)}
-    for name, messages in sorted(form.errors.items(), key=lambda item: order.get(item[0], -1)):
+    items = form.errors.items()
+    if page_order:
+        order = {name: index for index, name in enumerate(form.fields)}
+        items = sorted(items, key=lambda item: order.get(item[0], -1))
+    for name, messages in items:
         for message in messages:
             yield (form[name] if name in form.fields else None), None, message
     connectors = getattr(form, "connectors", None)
-    if connectors is not None and connectors.is_bound:
-        for message in connectors.non_form_errors():
-            yield None, 0, message
-        for number, row in enumerate(connectors.forms, start=1):
-            for name, messages in row.errors.items():
-                for message in messages:
-                    yield (row[name] if name in row.fields else None), number, message
+    if connectors is None or not connectors.is_bound:
+        return
+    list_errors = [(None, 0, message) for message in connectors.non_form_errors()]
+    if page_order:
+        yield from list_errors
+    for number, row in enumerate(connectors.forms, start=1):
+        for name, messages in row.errors.items():
+            for message in messages:
+                yield (row[name] if name in row.fields else None), number, message
+    if not page_order:
+        yield from list_errors
 
 
 def field_errors(form, *, ignore_documents=False):
     """{html input name: [messages]}; "__all__" for errors of no single input."""
     errors = {}
-    for field, _, message in iter_errors(form):
+    for field, _, message in iter_errors(form, page_order=False):
         if ignore_documents and field is not None and field.name == "documents":
             continue
         errors.setdefault(field.html_name if field is not None else "__all__", []).append(message)
@@ -211,12 +224,9 @@ def draft_title(draft):
 
 
 class ProjectDraftDescriber(DraftDescriber):
-    """DRAFT_DESCRIBER: a draft's title is its project name; staff search its client too."""
+    """DRAFT_DESCRIBER: staff search a draft's project name and its client."""
 
     steps = tuple(STEP_NAMES)
-
-    def title(self, draft):
-        return draft_title(draft)
 
     def search_text(self, draft):
         values = draft.shown_values("details")

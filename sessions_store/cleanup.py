@@ -27,6 +27,11 @@ class CleanupBusy(Exception):
     """Another cleanup holds the lock."""
 
 
+class CleanupLockLost(CleanupBusy):
+    """This run's lock expired (a batch took longer than LOCK_TIMEOUT) and another run took it:
+    this run stops, so that two never work side by side."""
+
+
 @dataclass
 class CleanupReport:
     dry_run: bool = False
@@ -59,7 +64,7 @@ class CleanupReport:
 
 
 def cleanup_drafts(*, batch_size=500, dry_run=False, progress=None):
-    """Run one cleanup pass. Raises DraftStoreUnavailable, OSError or CleanupBusy."""
+    """Run one cleanup pass. Raises DraftStoreUnavailable, OSError, CleanupBusy or CleanupLockLost."""
     store = get_draft_store()
     started = time.perf_counter()
     report = CleanupReport(dry_run=dry_run)
@@ -68,7 +73,8 @@ def cleanup_drafts(*, batch_size=500, dry_run=False, progress=None):
         raise CleanupBusy("another cleanup_drafts run is in progress")
     with lock:
         def tick(stage, count):
-            lock.refresh()  # keep the lock for as long as the run makes progress
+            if not lock.refresh():  # keep the lock for as long as the run makes progress
+                raise CleanupLockLost("this run's lock expired and another run took it")
             if progress:
                 progress(stage, count)
 

@@ -28,7 +28,7 @@ SCHEMA_VERSION = 2
 
 
 def _rename_version_to_writes(data):
-    data["writes"] = data.pop("version", 0)
+    data["writes"] = data.get("version", 0)
 
 
 # schema N -> N + 1
@@ -108,6 +108,8 @@ class Draft:
     revision: int = 0  # changes to the user's data (see the module docstring)
     # The user's data as last read or written (None: never saved).
     saved_data: str = field(default=None, repr=False, compare=False)
+    # The schema of the record as it was read (it is written back as SCHEMA_VERSION).
+    stored_schema: int = field(default=SCHEMA_VERSION, repr=False, compare=False)
 
     @classmethod
     def new(cls, *, owner, metadata):
@@ -176,6 +178,9 @@ class Draft:
             "metadata": self.metadata,
             "schema": SCHEMA_VERSION,
             "writes": self.writes,
+            # Schema 1's name of the write counter, kept for one release so that processes still
+            # running schema-1 code during a rolling deploy keep their compare-and-set working.
+            "version": self.writes,
             "revision": self.revision,
         }
 
@@ -186,6 +191,7 @@ class Draft:
 
     @classmethod
     def from_dict(cls, data):
+        stored_schema = data.get("schema", 1)
         data = upgrade(dict(data))
         draft = cls(
             id=data["id"],
@@ -202,6 +208,7 @@ class Draft:
             writes=data.get("writes", 0),
             revision=data.get("revision", 0),
         )
+        draft.stored_schema = stored_schema
         draft.mark_saved()
         return draft
 

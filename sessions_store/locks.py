@@ -8,6 +8,8 @@ has to wait for it, and the cleanup command, take it here.
 import secrets
 import time
 
+from redis.exceptions import RedisError
+
 from .connection import make_key, redis, unavailable_on_redis_error
 from .redis_scripts import script
 from .store import StoreLock
@@ -49,17 +51,19 @@ class RedisLock(StoreLock):
     def refresh(self):
         return bool(script(REFRESH)(keys=[self.key], args=[self.token, self.timeout_ms]))
 
-    @unavailable_on_redis_error
     def release(self):
-        if self.held:
-            self.held = False
+        """Never raises: a lock that expired, or whose Redis is gone, times out by itself (and
+        a failure here must not hide what the caller was doing, such as a completed commit)."""
+        if not self.held:
+            return
+        self.held = False
+        try:
             script(RELEASE)(keys=[self.key], args=[self.token])
+        except RedisError:
+            pass
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info):
-        try:
-            self.release()
-        except Exception:  # noqa: BLE001 - Redis gone: the lock times out by itself
-            pass
+        self.release()

@@ -92,12 +92,15 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
     def create(self, draft, *, step=None):
         if not draft.is_new:
             raise DraftConflict("a draft that was saved already cannot be created")
-        return self.save(draft, step=step)
+        return self._write(draft, action="create", step=step)
+
+    def save(self, draft, *, action="update", step=None, ttl=None, touch=True):
+        if draft.is_new:
+            raise ValueError("a draft that was never saved is created (create()), not saved")
+        return self._write(draft, action=action, step=step, ttl=ttl, touch=touch)
 
     @unavailable_on_redis_error
-    def save(self, draft, *, action=None, step=None, ttl=None, touch=True):
-        expected = -1 if draft.is_new else draft.writes
-        action = action or ("create" if draft.is_new else "update")
+    def _write(self, draft, *, action, step=None, ttl=None, touch=True):
         with logged(action, draft.id, step=step or draft.current_step):
             before = (draft.writes, draft.revision, draft.last_activity, draft.expires_at)
             keys, args = self.save_command(draft, ttl=ttl, touch=touch)

@@ -124,7 +124,3 @@ class Upkeep:
     @unavailable_on_redis_error
     def note_cleanup(self, summary):
         redis().hset(make_key("stats", "cleanup"), mapping={"last_run": clock.now().isoformat(), "last_summary": summary})
-
-    @unavailable_on_redis_error
-    def expired_by_step(self):
-        return {step.decode(): int(count) for step, count in redis().hgetall(make_key("stats", "expired")).items()}

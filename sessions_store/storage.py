@@ -74,7 +74,10 @@ class DraftStorage(BaseStorage):
         """Write the draft if anything changed (the store moves its revision if its data did)."""
         if not self.changed:
             return False
-        self.store.save(self.draft, step=self.logged_step)
+        if self.draft.is_new:
+            self.store.create(self.draft, step=self.logged_step)
+        else:
+            self.store.save(self.draft, step=self.logged_step)
         self._snapshot = self._navigation()
         return True
 

@@ -52,8 +52,8 @@ class DraftStore:
         raise NotImplementedError
 
     def save(self, draft, *, action="update", step=None, ttl=None, touch=True):
-        """Write ``draft`` (creating it if it was never saved) unless another write came first
-        (DraftConflict) or it is gone (DraftGone). Its revision moves when its data changed."""
+        """Write a saved draft back unless another write came first (DraftConflict) or it is
+        gone (DraftGone). Its revision moves when its data changed."""
         raise NotImplementedError
 
     def extend(self, draft, seconds):
@@ -104,10 +104,6 @@ class DraftStore:
         """Record that a cleanup run finished now, with its one-line summary."""
         raise NotImplementedError
 
-    def expired_by_step(self):
-        """{step reached: drafts expired there}, counted by clear_expired()."""
-        raise NotImplementedError
-
     def ping(self):
         """The backend's round-trip time in milliseconds."""
         raise NotImplementedError
@@ -129,7 +125,7 @@ class StoreLock:
         raise NotImplementedError
 
     def release(self):
-        """Give the lock back if it is still ours (an expired lock needs nothing)."""
+        """Give the lock back if it is still ours; never raises (an expired lock needs nothing)."""
         raise NotImplementedError
 
 

@@ -149,7 +149,7 @@ def draft_autosave(*, request, draft_id, step, values, revision):
         draft = draft_start(request=request, step=step)
         errors = steps.check_step(step, values, draft, ignore_documents=True)
         _set_pending(draft, step, values)
-        store.save(draft, step=step)
+        store.create(draft, step=step)
         return draft, errors
 
     def attempt():
@@ -210,7 +210,7 @@ def draft_create(*, request, changes):
     draft = _new_draft(request, steps.FIRST_STEP)
     _apply(draft, changes(draft))
     draft_start(request=request, draft=draft)
-    return get_draft_store().save(draft, step=draft.current_step)
+    return get_draft_store().create(draft, step=draft.current_step)
 
 
 def draft_update(*, request, draft_id, revision, changes):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from sessions_store.cleanup import CleanupBusy, cleanup_drafts
+from sessions_store.cleanup import CleanupBusy, CleanupLockLost, cleanup_drafts
 from sessions_store.store import DraftStoreUnavailable
 
 
@@ -25,6 +25,8 @@ class Command(BaseCommand):
 
         try:
             report = cleanup_drafts(batch_size=batch_size, dry_run=dry_run, progress=progress)
+        except CleanupLockLost as exc:
+            raise CommandError(f"Stopped without finishing: {exc} (it finishes the work).") from exc
         except CleanupBusy:
             self.stdout.write("another cleanup_drafts run holds the lock; nothing done")
             return
