@@ -43,6 +43,7 @@ def _autosave(request, draft_id=None, step=None):
             "draftId": draft.id,
             "version": draft.revision,
             "savedAt": saved_at,
+            "expiresAt": draft.expires_at.isoformat(),
             "stepUrl": reverse(STEP_URL, kwargs={"draft_id": draft.id, "step": step}),
             "autosaveUrl": reverse("projects:autosave", kwargs={"draft_id": draft.id, "step": step}),
             "errors": errors,

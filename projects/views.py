@@ -18,7 +18,8 @@ from sessions_store.owners import request_owner
 from . import steps
 from .models import Project
 from .selectors import draft_for_request, drafts_of_owner
-from .services import draft_discard
+from .api_support import json_response
+from .services import RateLimited, draft_discard, draft_keep, draft_start_from
 
 
 def home(request):
@@ -86,6 +87,34 @@ def draft_discard_view(request, draft_id):
     draft_discard(draft=draft)
     messages.success(request, f"Draft “{steps.draft_title(draft) or 'Untitled project'}” discarded.")
     return redirect("projects:drafts")
+
+
+@require_POST
+def draft_keep_view(request, draft_id):
+    """"Keep my draft": from the warning the page script shows (JSON), or a plain form."""
+    draft = draft_keep(request=request, draft_id=draft_id)
+    if "application/json" in request.headers.get("Accept", ""):
+        return json_response(request, {"draftId": draft.id, "expiresAt": draft.expires_at.isoformat()})
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        next_url = reverse("projects:wizard_step", args=[draft.id, draft.current_step or steps.FIRST_STEP])
+    return redirect(next_url)
+
+
+@require_POST
+def draft_restart_view(request):
+    """"Start a new draft with what is on this page", from a page whose draft expired."""
+    step = request.POST.get("restart_step", "")
+    try:
+        draft = draft_start_from(request=request, step=step, values=steps.step_values(step, request.POST) if step in steps.TITLES else {})
+    except RateLimited as limited:
+        messages.error(request, f"Too many new drafts were started from your network. Try again in {limited.retry_after} seconds.")
+        return redirect("projects:wizard_new")
+    if draft is None:
+        messages.info(request, "There was nothing on that page to carry over. Start your project here.")
+        return redirect("projects:wizard_new")
+    messages.success(request, f"We started a new draft with what you typed on “{steps.TITLES[step]}”. Go through the steps to submit it.")
+    return redirect("projects:wizard_step", draft.id, steps.FIRST_STEP)
 
 
 def draft_file(request, draft_id, file_id):

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from formtools.wizard.forms import ManagementForm
@@ -30,6 +31,7 @@ from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 
 from sessions_store import clock
 from sessions_store.files import draft_file_storage
+from sessions_store.log import log_action
 from sessions_store.owners import request_owner
 from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge
 
@@ -73,6 +75,10 @@ class ProjectWizard(NamedUrlSessionWizardView):
         self._new_tmp_files = []
         try:
             return super().dispatch(request, *args, **kwargs)
+        except access.DraftRefused as refused:
+            if refused.kind != access.EXPIRED or request.method != "POST":
+                raise  # answered by the middleware
+            return self.render_expired_with_input(request, kwargs, refused)
         except DraftStoreUnavailable:
             self._remove_new_files()
             return self.render_unavailable(request, kwargs)
@@ -315,6 +321,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
                 "restored_at": self.restored_at,
                 "autosave_url": self.autosave_url(current),
                 "autosave_delay": settings.AUTOSAVE_DELAY_MS,
+                "expiry_warning": settings.DRAFT_EXPIRY_WARNING,
             }
         )
         if current == steps.LAST_STEP and draft is not None:
@@ -398,6 +405,16 @@ class ProjectWizard(NamedUrlSessionWizardView):
             "submitted here was not saved. Your entries are below: check them and submit again."
         )
         return self.render_with_input(request, kwargs, notice, status=409)
+
+    def render_expired_with_input(self, request, kwargs, refused):
+        """A submit into a draft that expired meanwhile: a 410 that offers to start a new draft
+        with what was on the page (nothing is saved until the person asks)."""
+        log_action("expire", refused.draft_id)
+        step = kwargs.get("step") if kwargs.get("step") in steps.AUTOSAVE_STEPS else None
+        values = steps.step_values(step, request.POST) if step else {}
+        carry_over = [(key, value) for key, items in values.items() for value in items] if steps.has_content(step, values) else []
+        context = {"carry_over": carry_over, "carry_step": step, "files_dropped": bool(request.FILES)}
+        return TemplateResponse(request, "projects/draft_expired.html", context, status=410)
 
     def render_with_input(self, request, kwargs, notice, status):
         step = kwargs.get("step") or self.steps.first

@@ -214,6 +214,8 @@ SESSION_ATTEMPT_WINDOW = envint("SESSION_ATTEMPT_WINDOW", 900, minimum=1)
 SESSION_MAX_BYTES = envint("SESSION_MAX_BYTES", 64 * 1024, minimum=1024)
 # Autosave: how long after the last keystroke the page saves (milliseconds).
 AUTOSAVE_DELAY_MS = envint("AUTOSAVE_DELAY_MS", 1000, minimum=0)
+# How long before a draft expires an open page warns, with a "Keep my draft" button.
+DRAFT_EXPIRY_WARNING = envint("DRAFT_EXPIRY_WARNING", 600, minimum=0)
 
 # --- Uploads: a temporary area namespaced by draft until the commit, then permanent storage.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))

@@ -267,3 +267,21 @@ def draft_reopen_step(*, draft, step):
     """A stored step no longer validates (found when the project is created): it must be
     submitted again before the steps after it (the wizard's storage writes the draft)."""
     draft.validation[step] = False
+
+
+# --- expiry --------------------------------------------------------------------------------------------
+
+def draft_keep(*, request, draft_id):
+    """Keep a draft that is about to expire: its lifetime starts again now. The read that finds
+    it slides its expiry (one round trip, the record is not rewritten)."""
+    return draft_for_request(request=request, draft_id=draft_id)
+
+
+def draft_start_from(*, request, step, values):
+    """A new draft holding ``values``, typed on ``step`` of a draft that expired meanwhile, as
+    unsubmitted values (the person goes through the steps again). None if nothing was typed."""
+    if step not in steps.AUTOSAVE_STEPS or not steps.has_content(step, values):
+        return None
+    draft = draft_start(request=request)
+    _set_pending(draft, step, values)
+    return get_draft_store().create(draft, step=step)

@@ -232,6 +232,10 @@
     lastErrors = data.errors || {};
     renderErrors();
     setStatus("Saved at " + clock(data.savedAt), "saved");
+    if (data.expiresAt) {
+      // A save restarts the draft's lifetime: tell the expiry warning (expiry.js).
+      document.dispatchEvent(new CustomEvent("draft:kept", { detail: { expiresAt: data.expiresAt } }));
+    }
   }
 
   function offline() {
@@ -253,6 +257,10 @@
       stop("Not saved", "error");
     } else if (status === 410 || status === 404) {
       stop(error.message || "Could not save: this draft is no longer available", "error");
+      if (status === 410 && !error.projectId) {
+        // Expired: offer to start a new draft with what is on the page (expiry.js's notice).
+        document.dispatchEvent(new CustomEvent("draft:expired"));
+      }
     } else if (status === 429) {
       var wait = parseInt(response.headers.get("Retry-After"), 10);
       if (!(wait >= 0)) wait = 5;
