@@ -83,6 +83,11 @@ def is_draft_id(value):
     return bool(_UUID4.match(str(value)))
 
 
+def _shown(step_data, pending):
+    steps = set(step_data) | set(pending)
+    return {step: (pending[step]["data"] if step in pending else step_data.get(step) or {}) for step in steps}
+
+
 def _unprefixed(step, data):
     prefix = f"{step}-"
     return {key[len(prefix):]: value for key, value in data.items() if key.startswith(prefix)}
@@ -106,6 +111,11 @@ class Draft:
     metadata: dict = field(default_factory=dict)
     writes: int = 0  # successful saves; 0 = never saved
     revision: int = 0  # changes to the user's data (see the module docstring)
+    # Earlier values, newest last: {"r": revision, "at": iso time, "p": {step: {input name:
+    # value before revision r, or None}}}; bounded by DRAFT_HISTORY_REVISIONS and
+    # DRAFT_HISTORY_BYTES. Values at any revision from ``history_base`` on can be rebuilt.
+    history: list = field(default_factory=list)
+    history_base: int = 0
     # The user's data as last read or written (None: never saved).
     saved_data: str = field(default=None, repr=False, compare=False)
     # The schema of the record as it was read (it is written back as SCHEMA_VERSION).
@@ -132,6 +142,58 @@ class Draft:
     @property
     def is_new(self):
         return self.writes == 0
+
+    def shown_data(self, step):
+        """What the user last saw in ``step`` (prefixed keys): autosaved values over submitted ones."""
+        entry = self.pending.get(step)
+        return entry["data"] if entry else (self.wizard["step_data"].get(step) or {})
+
+    def shown(self):
+        """shown_data() of every step that has values."""
+        return _shown(self.wizard["step_data"], self.pending)
+
+    def note_revision(self, moment):
+        """The data changed: move the revision, and keep what the changed values were before."""
+        self.revision += 1
+        before = {}
+        if self.saved_data is not None:
+            state = json.loads(self.saved_data)
+            before = _shown(state[0], state[5])
+        now = self.shown()
+        changed = {}
+        for step in set(before) | set(now):
+            old, new = before.get(step, {}), now.get(step, {})
+            keys = {key: old.get(key) for key in set(old) | set(new) if old.get(key) != new.get(key)}
+            if keys:
+                changed[step] = keys
+        if changed:
+            self.history.append({"r": self.revision, "at": moment.isoformat(), "p": changed})
+        self.trim_history(settings.DRAFT_HISTORY_REVISIONS, settings.DRAFT_HISTORY_BYTES)
+
+    def trim_history(self, revisions, max_bytes):
+        """Drop the oldest earlier values until at most ``revisions`` entries of ``max_bytes``."""
+        while self.history and (
+            len(self.history) > revisions or len(json.dumps(self.history, ensure_ascii=False)) > max_bytes
+        ):
+            self.history_base = self.history.pop(0)["r"]
+
+    def values_at(self, revision):
+        """{step: values} as they were at ``revision``, or None if that is older than the history."""
+        revision = int(revision)
+        if revision > self.revision or revision < self.history_base:
+            return None
+        values = {step: dict(data) for step, data in self.shown().items()}
+        for entry in reversed(self.history):
+            if entry["r"] <= revision:
+                break
+            for step, keys in entry["p"].items():
+                step_values = values.setdefault(step, {})
+                for key, value in keys.items():
+                    if value is None:
+                        step_values.pop(key, None)
+                    else:
+                        step_values[key] = value
+        return values
 
     def pending_data(self, step):
         """The autosaved, unsubmitted values of ``step`` (prefixed keys), or None."""
@@ -182,6 +244,8 @@ class Draft:
             # running schema-1 code during a rolling deploy keep their compare-and-set working.
             "version": self.writes,
             "revision": self.revision,
+            "history": self.history,
+            "hb": self.history_base,
         }
 
     def to_json(self):
@@ -207,6 +271,8 @@ class Draft:
             metadata=data.get("metadata") or {},
             writes=data.get("writes", 0),
             revision=data.get("revision", 0),
+            history=data.get("history") or [],
+            history_base=data.get("hb", 0),
         )
         draft.stored_schema = stored_schema
         draft.mark_saved()

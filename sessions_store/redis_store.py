@@ -102,16 +102,16 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
     @unavailable_on_redis_error
     def _write(self, draft, *, action, step=None, ttl=None, touch=True):
         with logged(action, draft.id, step=step or draft.current_step):
-            before = (draft.writes, draft.revision, draft.last_activity, draft.expires_at)
+            before = (draft.writes, draft.revision, draft.last_activity, draft.expires_at, list(draft.history), draft.history_base)
             keys, args = self.save_command(draft, ttl=ttl, touch=touch)
             if len(args[1]) > settings.SESSION_MAX_BYTES:
-                draft.writes, draft.revision, draft.last_activity, draft.expires_at = before
+                draft.writes, draft.revision, draft.last_activity, draft.expires_at, draft.history, draft.history_base = before
                 raise DraftTooLarge(f"the draft would be {len(args[1])} bytes")
             result = script(SAVE)(keys=keys, args=args)
             if result == 1:
                 draft.mark_saved()
                 return draft
-            draft.writes, draft.revision, draft.last_activity, draft.expires_at = before
+            draft.writes, draft.revision, draft.last_activity, draft.expires_at, draft.history, draft.history_base = before
             if result == 0:
                 raise DraftConflict("the draft was changed by another request")
             if result == -1:
@@ -129,7 +129,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             draft.last_activity = moment
         draft.expires_at = moment + timedelta(seconds=ttl)
         if draft.data_changed():
-            draft.revision += 1
+            draft.note_revision(moment)
         draft.writes = max(expected, 0) + 1
         kind = owner_kind(draft.owner)
         current_step = draft.current_step or get_describer().steps[0]  # a new draft is at the first step
@@ -146,8 +146,13 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             make_key("index", f"kind:{kind}"),
             make_key("search"),
         ]
+        payload = draft.to_json().encode()
+        while len(payload) > settings.SESSION_MAX_BYTES and draft.history:
+            # Earlier values give way before the draft itself is refused.
+            draft.trim_history(len(draft.history) - 1, settings.DRAFT_HISTORY_BYTES)
+            payload = draft.to_json().encode()
         args = [
-            expected, draft.to_json().encode(), ttl, ttl + settings.DRAFT_TOMBSTONE_TTL,
+            expected, payload, ttl, ttl + settings.DRAFT_TOMBSTONE_TTL,
             draft.last_activity.timestamp(), draft.id, tomb, draft.created_at.timestamp(),
             draft.expires_at.timestamp(), entry, make_key(""), draft.owner, current_step, kind,
         ]

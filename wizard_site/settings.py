@@ -214,6 +214,9 @@ SESSION_ATTEMPT_WINDOW = envint("SESSION_ATTEMPT_WINDOW", 900, minimum=1)
 SESSION_MAX_BYTES = envint("SESSION_MAX_BYTES", 64 * 1024, minimum=1024)
 # Autosave: how long after the last keystroke the page saves (milliseconds).
 AUTOSAVE_DELAY_MS = envint("AUTOSAVE_DELAY_MS", 1000, minimum=0)
+# Earlier values kept per draft (version history, and the base of three-way merges).
+DRAFT_HISTORY_REVISIONS = envint("DRAFT_HISTORY_REVISIONS", 20, minimum=0)
+DRAFT_HISTORY_BYTES = envint("DRAFT_HISTORY_BYTES", 16384, minimum=0)
 # How long before a draft expires an open page warns, with a "Keep my draft" button.
 DRAFT_EXPIRY_WARNING = envint("DRAFT_EXPIRY_WARNING", 600, minimum=0)
 
