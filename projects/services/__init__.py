@@ -16,9 +16,11 @@ from .drafts import (
     draft_check_revision,
     draft_claim,
     draft_create,
+    draft_delete,
     draft_discard,
     draft_extend,
     draft_reopen_step,
+    draft_restore,
     draft_start,
     draft_submit_step,
     draft_update,
@@ -26,7 +28,8 @@ from .drafts import (
 
 __all__ = [
     "DocumentMissing", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
-    "draft_autosave", "draft_check_revision", "draft_claim", "draft_create", "draft_discard",
-    "draft_extend", "draft_reopen_step", "draft_start", "draft_submit_step", "draft_update",
+    "draft_autosave", "draft_check_revision", "draft_claim", "draft_create", "draft_delete",
+    "draft_discard", "draft_extend", "draft_reopen_step", "draft_restore", "draft_start",
+    "draft_submit_step", "draft_update",
     "project_create", "project_create_from_draft",
 ]
