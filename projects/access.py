@@ -3,23 +3,25 @@
 A draft is open to its owner only. Anyone else, and anyone asking for an id that does not
 exist, is told "not found", and each such miss counts against SESSION_MAX_ATTEMPTS for the IP
 (sessions_store.limits). The owner of an expired draft is told "expired" while its tombstone
-lives; a signed-in user asking for a draft that became their project is sent to the project.
+lives, and the owner of a discarded one "discarded" (with the way to restore it while it can be); a signed-in user asking for a draft that became their project is sent to the project.
 The refusal is raised as ``DraftRefused``; wizard_site.middleware answers it on pages and
 api_support in JSON.
 """
 
 from sessions_store.drafts import is_draft_id
 from sessions_store.limits import record_miss
+from sessions_store.store import get_draft_store
 
 from .models import Project
 
-MISSING, LIMITED, EXPIRED, COMMITTED = "missing", "limited", "expired", "committed"
+MISSING, LIMITED, EXPIRED, DISCARDED, COMMITTED = "missing", "limited", "expired", "discarded", "committed"
 
 
 class DraftRefused(Exception):
-    def __init__(self, kind, *, draft_id=None, project=None, retry_after=0):
+    def __init__(self, kind, *, draft_id=None, project=None, retry_after=0, ended=None):
         super().__init__(f"draft {draft_id}: {kind}")
         self.kind, self.draft_id, self.project, self.retry_after = kind, draft_id, project, retry_after
+        self.ended = ended  # DISCARDED: the store's EndedDraft (title, when, restorable until)
 
 
 def check(request, owner, draft, tomb_owner, draft_id):
@@ -34,7 +36,12 @@ def check(request, owner, draft, tomb_owner, draft_id):
         if project is not None:
             raise DraftRefused(COMMITTED, draft_id=draft_id, project=project)
     if tomb_owner and owner is not None and tomb_owner == owner.key:
-        raise DraftRefused(EXPIRED, draft_id=draft_id)
+        # Only its owner learns more, at one more round trip, and only on this refusal.
+        ended = get_draft_store().ended(draft_id)
+        if ended is None or ended.how != DISCARDED:
+            raise DraftRefused(EXPIRED, draft_id=draft_id)
+        if ended.draft is None or owner.owns(ended.draft):  # an anonymous draft: its own browser
+            raise DraftRefused(DISCARDED, draft_id=draft_id, ended=ended)
     _miss(request, draft_id)
 
 

@@ -24,7 +24,7 @@ from sessions_store.models import DraftRecord
 
 from . import steps
 from .selectors import draft_for_staff, drafts_for_staff, drafts_page
-from .services import draft_discard, draft_extend
+from .services import draft_delete, draft_extend
 from .views import draft_file_response
 
 PER_PAGE = 50
@@ -197,8 +197,8 @@ class DraftAdmin(admin.ModelAdmin):
                         "back": back,
                     },
                 )
-            for draft in drafts:
-                draft_discard(draft=draft)
+            for draft in drafts:  # for good: staff delete is not restorable (see the README)
+                draft_delete(draft=draft)
             self.message_user(request, f"Deleted {len(drafts)} draft(s) and their uploaded files.", messages.SUCCESS)
             return HttpResponseRedirect(reverse("admin:sessions_store_draftrecord_changelist"))
         if action == "extend":

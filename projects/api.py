@@ -141,8 +141,8 @@ def read(request, session_id):
 
 def delete(request, session_id):
     draft = draft_for_request(request=request, draft_id=session_id)
-    draft_discard(draft=draft)
-    return json_response(request, {"success": True, "sessionId": draft.id})
+    until = draft_discard(draft=draft)  # as the page's Discard: restorable for a while
+    return json_response(request, {"success": True, "sessionId": draft.id, "restorableUntil": until.isoformat()})
 
 
 def validate(request, session_id):

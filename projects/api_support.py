@@ -65,6 +65,17 @@ def refusal_error(refused):
         )
     if refused.kind == access.EXPIRED:
         return ApiError(410, "SESSION_EXPIRED", "This draft has expired. Start a new one.")
+    if refused.kind == access.DISCARDED:
+        ended = refused.ended
+        if not ended.restorable:
+            return ApiError(410, "SESSION_DISCARDED", "This draft was discarded and can no longer be restored.", restorableUntil=None)
+        return ApiError(
+            410,
+            "SESSION_DISCARDED",
+            "This draft was discarded. It can be restored from your drafts until restorableUntil.",
+            restorableUntil=ended.restorable_until.isoformat(),
+            restoreUrl=reverse("projects:draft_restore", args=[ended.id]),
+        )
     if refused.kind == access.LIMITED:
         return ApiError(
             429,

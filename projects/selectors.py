@@ -10,7 +10,8 @@ from . import access
 def draft_for_request(*, request, draft_id, slide=True, reveal=True):
     """The draft ``draft_id`` if the request's owner may open it; else raises DraftRefused.
     ``slide`` restarts its lifetime (a visit); a download or a discard does not. Without
-    ``reveal``, a draft that expired or became a project is "not found" too."""
+    ``reveal``, a draft that expired or became a project is "not found" too (a discarded one is
+    still "discarded", with its way back)."""
     draft_id = str(draft_id)
     owner = request_owner(request)
     try:
@@ -19,7 +20,7 @@ def draft_for_request(*, request, draft_id, slide=True, reveal=True):
         draft, tomb_owner = get_draft_store().load(draft_id, slide=slide)
         access.check(request, owner, draft, tomb_owner, draft_id)
     except access.DraftRefused as refused:
-        if reveal or refused.kind in (access.MISSING, access.LIMITED):
+        if reveal or refused.kind in (access.MISSING, access.LIMITED, access.DISCARDED):
             raise
         raise access.DraftRefused(access.MISSING, draft_id=draft_id) from None
     return draft
@@ -31,6 +32,15 @@ def drafts_of_owner(*, owner):
     if owner is None:
         return []
     return [draft for draft in get_draft_store().list_for_owner(owner.key) if owner.owns(draft)]
+
+
+def ended_drafts_of_owner(*, owner):
+    """``(discarded, expired)``: the owner's discarded drafts that can still be restored, and
+    those that expired in the last DRAFT_TOMBSTONE_TTL, newest first (store EndedDrafts)."""
+    if owner is None:
+        return [], []
+    ended = get_draft_store().list_ended(owner.key)
+    return [d for d in ended if d.how == access.DISCARDED and d.restorable], [d for d in ended if d.how == access.EXPIRED]
 
 
 def draft_for_staff(*, draft_id):

@@ -224,9 +224,12 @@ def draft_title(draft):
 
 
 class ProjectDraftDescriber(DraftDescriber):
-    """DRAFT_DESCRIBER: staff search a draft's project name and its client."""
+    """DRAFT_DESCRIBER: a draft's title is its project name; staff search its client too."""
 
     steps = tuple(STEP_NAMES)
+
+    def title(self, draft):
+        return draft_title(draft)
 
     def search_text(self, draft):
         values = draft.shown_values("details")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("new/<uuid:draft_id>/", wizard, name="wizard_resume"),
     path("new/<uuid:draft_id>/discard/", views.draft_discard_view, name="draft_discard"),
     path("new/<uuid:draft_id>/keep/", views.draft_keep_view, name="draft_keep"),
+    path("new/<uuid:draft_id>/restore/", views.draft_restore_view, name="draft_restore"),
     path("new/<uuid:draft_id>/files/<str:file_id>/", views.draft_file, name="draft_file"),
     path("new/<uuid:draft_id>/<str:step>/", wizard, name="wizard_step"),
     path("new/<uuid:draft_id>/<str:step>/autosave/", autosave, name="autosave"),

@@ -1,5 +1,8 @@
 """Pages around the wizard: my projects, a project, its documents, my drafts, sign-up."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -9,7 +12,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.utils.timesince import timeuntil
+from django.views.decorators.http import require_http_methods, require_POST
 
 from sessions_store import clock
 from sessions_store.files import draft_file_storage
@@ -17,9 +21,9 @@ from sessions_store.owners import request_owner
 
 from . import steps
 from .models import Project
-from .selectors import draft_for_request, drafts_of_owner
 from .api_support import json_response
-from .services import RateLimited, draft_discard, draft_keep, draft_start_from
+from .selectors import draft_for_request, drafts_of_owner, ended_drafts_of_owner
+from .services import RateLimited, draft_discard, draft_keep, draft_restore, draft_start_from
 
 
 def home(request):
@@ -61,31 +65,62 @@ def project_document(request, pk, document_id):
     )
 
 
+def draft_title(draft):
+    return steps.draft_title(draft) or "Untitled project"
+
+
+def draft_step(draft):
+    step = draft.current_step if draft.current_step in steps.TITLES else steps.FIRST_STEP
+    return {"step_number": steps.step_number(step), "step_title": steps.TITLES[step]}
+
+
 def draft_list(request):
-    drafts = drafts_of_owner(owner=request_owner(request))
-    rows = []
-    for draft in drafts:
-        step = draft.current_step if draft.current_step in steps.TITLES else steps.FIRST_STEP
-        rows.append(
-            {
-                "draft": draft,
-                "name": steps.draft_title(draft) or "Untitled project",
-                "step_number": steps.step_number(step),
-                "step_title": steps.TITLES[step],
-                "resume_url": reverse("projects:wizard_resume", args=[draft.id]),
-                "discard_url": reverse("projects:draft_discard", args=[draft.id]),
-            }
-        )
+    owner = request_owner(request)
+    rows = [
+        {
+            "draft": draft,
+            "name": draft_title(draft),
+            **draft_step(draft),
+            "resume_url": reverse("projects:wizard_resume", args=[draft.id]),
+            "discard_url": reverse("projects:draft_discard", args=[draft.id]),
+        }
+        for draft in drafts_of_owner(owner=owner)
+    ]
+    discarded, expired = ended_drafts_of_owner(owner=owner)
     return render(
-        request, "projects/draft_list.html", {"rows": rows, "step_count": len(steps.STEP_NAMES), "now": clock.now()}
+        request,
+        "projects/draft_list.html",
+        {
+            "rows": rows,
+            "discarded": discarded,
+            "expired": expired,
+            "step_count": len(steps.STEP_NAMES),
+            "now": clock.now(),
+            "tombstone_days": settings.DRAFT_TOMBSTONE_TTL // 86400,
+        },
     )
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def draft_discard_view(request, draft_id):
+    """GET asks first (a page of its own: no JavaScript needed), POST discards."""
     draft = draft_for_request(request=request, draft_id=draft_id, slide=False, reveal=False)
+    if request.method != "POST":
+        return render(
+            request,
+            "projects/draft_discard.html",
+            {
+                "draft": draft,
+                "name": draft_title(draft),
+                **draft_step(draft),
+                "step_count": len(steps.STEP_NAMES),
+                "documents": len(draft.files),
+                "restore_minutes": settings.DRAFT_RESTORE_SECONDS // 60,
+            },
+        )
     draft_discard(draft=draft)
-    messages.success(request, f"Draft “{steps.draft_title(draft) or 'Untitled project'}” discarded.")
+    left = timeuntil(clock.now() + timedelta(seconds=settings.DRAFT_RESTORE_SECONDS), clock.now())
+    messages.success(request, f"Draft “{draft_title(draft)}” discarded. You can restore it below for {left}.")
     return redirect("projects:drafts")
 
 
@@ -115,6 +150,13 @@ def draft_restart_view(request):
         return redirect("projects:wizard_new")
     messages.success(request, f"We started a new draft with what you typed on “{steps.TITLES[step]}”. Go through the steps to submit it.")
     return redirect("projects:wizard_step", draft.id, steps.FIRST_STEP)
+
+
+@require_POST
+def draft_restore_view(request, draft_id):
+    draft = draft_restore(request=request, draft_id=draft_id)
+    messages.success(request, f"Draft “{draft_title(draft)}” restored, as you left it.")
+    return redirect("projects:wizard_step", draft_id=draft.id, step=draft.current_step or steps.FIRST_STEP)
 
 
 def draft_file(request, draft_id, file_id):

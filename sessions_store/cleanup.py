@@ -104,7 +104,8 @@ def cleanup_drafts(*, batch_size=500, dry_run=False, progress=None):
 
 
 def _sweep_upload_area(store, report, batch_size, dry_run, tick):
-    """Folders of drafts that no longer exist; unreferenced files older than the TTL; strays."""
+    """Folders of drafts that no longer exist (or were discarded and can no longer be restored);
+    unreferenced files older than the TTL; strays."""
     root = settings.DRAFT_UPLOAD_ROOT
     if not root.exists():
         return  # nothing was ever uploaded
@@ -143,7 +144,11 @@ def _sweep_batch(store, report, entries, dry_run, now, max_age):
     folder_names = {entry.name for entry in folders}
     strays = [entry for entry in entries if entry.name not in folder_names]
     drafts = {draft.id: draft for draft in store.get_many([entry.name for entry in folders])}
+    # A discarded draft keeps its files while it can be restored; after that they go.
+    set_aside = store.set_aside([entry.name for entry in folders if entry.name not in drafts])
     for entry in folders:
+        if entry.name in set_aside:
+            continue
         draft = drafts.get(entry.name)
         referenced = {Path(item["tmp_name"]).name for item in draft.files} if draft else set()
         for path in Path(entry.path).rglob("*"):

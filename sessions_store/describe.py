@@ -1,8 +1,8 @@
 """What the store needs to know about a draft's contents, told by the app that uses it.
 
 The store keeps drafts of any multi-step form. It learns the form's step names (the first is
-where a new draft stands) and what staff search matches in a draft from the describer named by
-the DRAFT_DESCRIBER setting, never by importing the app.
+where a new draft stands), a draft's title and what staff search matches in it from the
+describer named by the DRAFT_DESCRIBER setting, never by importing the app.
 """
 
 from functools import lru_cache
@@ -19,9 +19,14 @@ class DraftDescriber:
     #: The form's step names, in order.
     steps = ("start",)
 
-    def search_text(self, draft):
-        """What staff search matches in ``draft`` (the store lowercases it)."""
+    def title(self, draft):
+        """A short human name for the draft ("" when it has none yet); its tombstone keeps it, so
+        the owner's list of discarded and expired drafts can name them."""
         return ""
+
+    def search_text(self, draft):
+        """What staff search matches in ``draft`` (the store lowercases it); the title by default."""
+        return self.title(draft)
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,11 @@ Key layout (every key under the ``drafts`` cache alias's prefix, see connection.
   ``index:kind:<kind>``   ... by last activity, per owner kind (user / anonymous).
 - ``owner:<key>``         sorted set of one owner's draft ids by last activity.
 - ``search``              sorted set of "<search text>|<id>" entries for staff search (ZSCAN).
+- ``discarded:<id>``      a discarded draft's record, set aside for DRAFT_RESTORE_SECONDS: out of
+                          every index, and brought back by RESTORE. Its tombstone then also holds
+                          when it was discarded ("d") and until when it can be restored ("r").
+- ``ended:<owner>``       sorted set of one owner's discarded and expired draft ids by when they
+                          ended, kept DRAFT_TOMBSTONE_TTL and at most ENDED_MAX entries.
 - ``commit:<id>``         a draft's commit lock (locks.RedisLock's protocol).
 - ``stats:expired``       hash: expired drafts per step reached; ``stats:cleanup``: the last run.
 """
@@ -53,7 +58,7 @@ return {raw, tomb, ttl, locked}
 # KEYS: draft, tomb, index, index:created, index:expiry, owner, step, kind, search
 # ARGV: expected writes (-1 = create), payload, ttl, tomb ttl, activity, draft id, tomb json,
 #       created, expires, search entry, key prefix, owner key, step, kind
-SAVE = """
+_SAVE_BODY = """
 local current = redis.call('GET', KEYS[1])
 local expected = tonumber(ARGV[1])
 if expected < 0 then
@@ -85,36 +90,97 @@ redis.call('EXPIRE', KEYS[6], ARGV[4])
 redis.call('ZADD', KEYS[7], ARGV[5], id)
 redis.call('ZADD', KEYS[8], ARGV[5], id)
 redis.call('ZADD', KEYS[9], 0, ARGV[10])
-return 1
+"""
+SAVE = _SAVE_BODY + "return 1"
+
+# An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count.
+# ARGV[2] is the key prefix; the caller passes now, the age kept and the count kept.
+_NOTE_ENDED = """
+local function note_ended(id, owner, at, now, keep, most)
+  local key = ARGV[2] .. 'ended:' .. owner
+  redis.call('ZADD', key, at, id)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - keep)
+  redis.call('ZREMRANGEBYRANK', key, 0, -(most + 1))
+  redis.call('EXPIRE', key, math.max(keep, 1))
+end
 """
 
-# Removes a draft from every index, using its tombstone. Mode "delete" removes the record, the
-# tombstone and the commit lock; mode "expire" acts only if the record is already gone and keeps
-# the tombstone (its owner still gets "expired", not "not found"). Returns {removed?, step}.
-# KEYS: draft, tomb, index, index:created, index:expiry, search   ARGV: draft id, key prefix, mode
-FORGET = """
+# Takes a draft out of every index, using its tombstone ``t`` (a table, {} when there is none).
+# KEYS: draft, tomb, index, index:created, index:expiry, search   ARGV: draft id, key prefix, ...
+_UNINDEX = """
 local id = ARGV[1]
-if ARGV[3] == 'expire' and redis.call('EXISTS', KEYS[1]) == 1 then return {0, ''} end
 local step = ''
+local t = {}
 local old = redis.call('GET', KEYS[2])
 if old then
-  local ok, t = pcall(cjson.decode, old)
-  if ok and type(t) == 'table' then
-    if t['o'] then redis.call('ZREM', ARGV[2] .. 'owner:' .. t['o'], id) end
-    if t['s'] then redis.call('ZREM', ARGV[2] .. 'index:step:' .. t['s'], id); step = t['s'] end
-    if t['k'] then redis.call('ZREM', ARGV[2] .. 'index:kind:' .. t['k'], id) end
-    if t['q'] then redis.call('ZREM', KEYS[6], t['q']) end
-  end
+  local ok, decoded = pcall(cjson.decode, old)
+  if ok and type(decoded) == 'table' then t = decoded end
 end
+if t['o'] then redis.call('ZREM', ARGV[2] .. 'owner:' .. t['o'], id) end
+if t['s'] then redis.call('ZREM', ARGV[2] .. 'index:step:' .. t['s'], id); step = t['s'] end
+if t['k'] then redis.call('ZREM', ARGV[2] .. 'index:kind:' .. t['k'], id) end
+if t['q'] then redis.call('ZREM', KEYS[6], t['q']) end
 local removed = redis.call('ZREM', KEYS[3], id)
 redis.call('ZREM', KEYS[4], id)
 redis.call('ZREM', KEYS[5], id)
+"""
+
+# Removes a draft from every index, using its tombstone. Mode "delete" removes the record, the
+# tombstone, a set-aside record and the commit lock; mode "expire" acts only if the record is
+# already gone and keeps the tombstone (its owner still gets "expired", not "not found"), noting
+# the draft among its owner's ended drafts: when it expired is read from the tombstone's TTL
+# (it outlives the record by the tombstone TTL). Returns {removed?, step}.
+# KEYS: draft, tomb, index, index:created, index:expiry, search
+# ARGV: draft id, key prefix, mode, now, tombstone ttl, ended max
+FORGET = _NOTE_ENDED + """
+if ARGV[3] == 'expire' and redis.call('EXISTS', KEYS[1]) == 1 then return {0, ''} end
+""" + _UNINDEX + """
+local now, keep = tonumber(ARGV[4]), tonumber(ARGV[5])
 if ARGV[3] == 'delete' then
   removed = redis.call('DEL', KEYS[1])
   redis.call('DEL', KEYS[2])
   redis.call('DEL', ARGV[2] .. 'commit:' .. id)
+  redis.call('DEL', ARGV[2] .. 'discarded:' .. id)
+  if t['o'] then redis.call('ZREM', ARGV[2] .. 'ended:' .. t['o'], id) end
+elseif t['o'] and not t['d'] then
+  local left = redis.call('PTTL', KEYS[2]) / 1000
+  note_ended(id, t['o'], math.min(now, now - keep + left), now, keep, tonumber(ARGV[6]))
 end
 return {removed, step}
+"""
+
+# Sets a draft aside: out of every index, its record kept under ``discarded:<id>`` for the
+# restore window, its tombstone marked with when it was discarded and until when it can be
+# restored (the app's clock), and the draft noted among its owner's ended drafts. 0 if gone.
+# KEYS: draft, tomb, index, index:created, index:expiry, search, discarded
+# ARGV: draft id, key prefix, restore seconds, now, tombstone ttl, ended max, restorable until
+DISCARD = _NOTE_ENDED + """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+""" + _UNINDEX + """
+if not t['o'] then t['o'] = cjson.decode(raw)['owner'] end
+t['d'] = tonumber(ARGV[4])
+t['r'] = tonumber(ARGV[7])
+redis.call('SET', KEYS[7], raw, 'EX', ARGV[3])
+redis.call('SET', KEYS[2], cjson.encode(t), 'EX', tonumber(ARGV[3]) + tonumber(ARGV[5]))
+redis.call('DEL', KEYS[1])
+note_ended(id, t['o'], tonumber(ARGV[4]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
+return 1
+"""
+
+# Brings a set-aside draft back while its window lasts (the tombstone's "r" against the app's
+# clock), written as SAVE writes a new draft (its lifetime restarted), then drops the set-aside
+# record and the ended-drafts entry. -1: nothing set aside; -3: the window has passed.
+# KEYS: SAVE's, discarded   ARGV: SAVE's (expected -1), now
+RESTORE = """
+if redis.call('EXISTS', KEYS[10]) == 0 then return -1 end
+local marked = redis.call('GET', KEYS[2])
+local fine, mark = pcall(cjson.decode, marked or '')
+if not fine or type(mark) ~= 'table' or not mark['r'] or tonumber(mark['r']) < tonumber(ARGV[15]) then return -3 end
+""" + _SAVE_BODY + """
+redis.call('DEL', KEYS[10])
+redis.call('ZREM', ARGV[11] .. 'ended:' .. ARGV[12], ARGV[6])
+return 1
 """
 
 _registered = {}

@@ -7,7 +7,7 @@ queries live in redis_admin, the cleanup entry points in redis_upkeep, the lock 
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
 
@@ -18,11 +18,13 @@ from .drafts import Draft, owner_kind
 from .locks import RedisLock
 from .log import logged
 from .redis_admin import AdminQueries
-from .redis_scripts import FORGET, LOAD, SAVE, script
+from .redis_scripts import DISCARD, FORGET, LOAD, RESTORE, SAVE, script
 from .redis_upkeep import Upkeep
-from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge
+from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge, EndedDraft
 
 OWNER_LIST_MAX = 200
+ENDED_MAX = 50  # an owner's ended drafts kept (and listed), newest first
+TITLE_MAX = 100
 
 
 def search_entry(draft):
@@ -31,13 +33,21 @@ def search_entry(draft):
     return f"{text.replace('|', ' ').lower()}|{draft.id}"
 
 
-def tomb_owner(raw):
-    if raw is None:
-        return None
+def tomb_fields(raw):
+    """The tombstone as a dict ({} when there is none or it is unreadable)."""
     try:
-        return json.loads(raw)["o"]
-    except (ValueError, KeyError, TypeError):
-        return None
+        fields = json.loads(raw) if raw is not None else {}
+    except (ValueError, TypeError):
+        return {}
+    return fields if isinstance(fields, dict) else {}
+
+
+def tomb_owner(raw):
+    return tomb_fields(raw).get("o")
+
+
+def moment(timestamp):
+    return datetime.fromtimestamp(float(timestamp), tz=timezone.utc)
 
 
 class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
@@ -118,11 +128,12 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
                 raise DraftGone("the draft no longer exists")
             raise DraftConflict("a draft with this id already exists")
 
-    def save_command(self, draft, *, ttl=None, touch=True):
+    def save_command(self, draft, *, ttl=None, touch=True, create=False):
         """``(keys, args)`` of the SAVE script for ``draft``, stamped as saved now (its times,
-        write counter and revision move). Not part of the DraftStore interface: save() runs it,
-        and benchmarks load many drafts with it in one pipeline."""
-        expected = -1 if draft.is_new else draft.writes
+        write counter and revision move); ``create``: as a new draft, whatever its counter. Not
+        part of the DraftStore interface: save() runs it, and benchmarks load many drafts with it
+        in one pipeline."""
+        expected = -1 if draft.is_new or create else draft.writes
         moment = clock.now()
         ttl = ttl or settings.SESSION_TTL
         if touch:
@@ -130,11 +141,12 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         draft.expires_at = moment + timedelta(seconds=ttl)
         if draft.data_changed():
             draft.note_revision(moment)
-        draft.writes = max(expected, 0) + 1
+        draft.writes += 1
         kind = owner_kind(draft.owner)
         current_step = draft.current_step or get_describer().steps[0]  # a new draft is at the first step
         entry = search_entry(draft)
-        tomb = json.dumps({"o": draft.owner, "s": current_step, "k": kind, "q": entry})
+        title = get_describer().title(draft)[:TITLE_MAX]
+        tomb = json.dumps({"o": draft.owner, "s": current_step, "k": kind, "q": entry, "t": title})
         keys = [
             make_key("draft", draft.id),
             make_key("tomb", draft.id),
@@ -166,18 +178,75 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         with logged(action, draft.id, step=draft.current_step):
             self._forget([draft.id], "delete")
 
+    @unavailable_on_redis_error
+    def discard(self, draft, *, seconds):
+        with logged("discard", draft.id, step=draft.current_step):
+            now = clock.now().timestamp()
+            keys = self._forget_keys(draft.id) + [make_key("discarded", draft.id)]
+            args = [draft.id, make_key(""), seconds, now, settings.DRAFT_TOMBSTONE_TTL, ENDED_MAX, now + seconds]
+            if not script(DISCARD)(keys=keys, args=args):
+                raise DraftGone("the draft no longer exists")
+
+    @unavailable_on_redis_error
+    def restore(self, draft_id):
+        with logged("restore", draft_id):
+            raw = redis().get(make_key("discarded", draft_id))
+            if raw is None:
+                raise DraftGone("nothing to restore")
+            draft = Draft.from_json(raw)
+            keys, args = self.save_command(draft, create=True)
+            result = script(RESTORE)(keys=keys + [make_key("discarded", draft_id)], args=args + [clock.now().timestamp()])
+            if result != 1:
+                raise DraftGone("the draft can no longer be restored" if result == -3 else "nothing to restore")
+            draft.mark_saved()
+            return draft
+
+    @unavailable_on_redis_error
+    def ended(self, draft_id):
+        pipe = redis().pipeline(transaction=False)
+        pipe.exists(make_key("draft", draft_id))
+        pipe.get(make_key("tomb", draft_id))
+        pipe.pttl(make_key("tomb", draft_id))
+        pipe.get(make_key("discarded", draft_id))
+        alive, tomb, pttl, aside = pipe.execute()
+        if alive:
+            return None
+        fields = tomb_fields(tomb)
+        if not fields.get("o"):
+            return None
+        now = clock.now().timestamp()
+        ended_at = min(now, now - settings.DRAFT_TOMBSTONE_TTL + max(pttl, 0) / 1000)
+        return self._ended(draft_id, fields, ended_at, aside is not None, Draft.from_json(aside) if aside else None)
+
+    def _ended(self, draft_id, fields, ended_at, set_aside, draft=None):
+        discarded = "d" in fields
+        return EndedDraft(
+            id=draft_id,
+            owner=fields["o"],
+            how="discarded" if discarded else "expired",
+            ended_at=moment(fields["d"] if discarded else ended_at),
+            title=fields.get("t") or "",
+            step=fields.get("s"),
+            restorable_until=moment(fields["r"]) if discarded and set_aside and "r" in fields else None,
+            draft=draft,
+        )
+
+    def _forget_keys(self, draft_id):
+        return [
+            make_key("draft", draft_id), make_key("tomb", draft_id), make_key("index"),
+            make_key("index", "created"), make_key("index", "expiry"), make_key("search"),
+        ]
+
     def _forget(self, draft_ids, mode):
         """The forget script for each draft, in one round trip: [(removed, step), ...].
         One id runs the script itself, not a one-entry pipeline (which checks SCRIPT EXISTS first)."""
         forget = script(FORGET)
         prefix = make_key("")
+        now = clock.now().timestamp()
 
         def run(draft_id, client=None):
-            keys = [
-                make_key("draft", draft_id), make_key("tomb", draft_id), make_key("index"),
-                make_key("index", "created"), make_key("index", "expiry"), make_key("search"),
-            ]
-            return forget(keys=keys, args=[draft_id, prefix, mode], client=client)
+            args = [draft_id, prefix, mode, now, settings.DRAFT_TOMBSTONE_TTL, ENDED_MAX]
+            return forget(keys=self._forget_keys(draft_id), args=args, client=client)
 
         if len(draft_ids) == 1:
             replies = [run(draft_ids[0])]
@@ -196,8 +265,50 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         ids = [item.decode() for item in redis().zrevrange(owner_index, 0, OWNER_LIST_MAX - 1)]
         drafts, gone = self._fetch(ids)
         if gone:
+            self._expire_gone(gone)  # noted among the owner's ended drafts, as cleanup would
             redis().zrem(owner_index, *gone)
         return drafts
+
+    @unavailable_on_redis_error
+    def list_ended(self, owner_key):
+        now = clock.now().timestamp()
+        entries = redis().zrevrangebyscore(
+            make_key("ended", owner_key), "+inf", now - settings.DRAFT_TOMBSTONE_TTL, start=0, num=ENDED_MAX, withscores=True
+        )
+        if not entries:
+            return []
+        ids = [member.decode() for member, _ in entries]
+        pipe = redis().pipeline(transaction=False)
+        for draft_id in ids:
+            pipe.exists(make_key("draft", draft_id))
+            pipe.get(make_key("tomb", draft_id))
+            pipe.exists(make_key("discarded", draft_id))
+        replies = pipe.execute()
+        ended = []
+        for (draft_id, score), alive, tomb, aside in zip(
+            zip(ids, (score for _, score in entries)), replies[::3], replies[1::3], replies[2::3]
+        ):
+            fields = tomb_fields(tomb)
+            if not alive and fields.get("o") == owner_key:
+                ended.append(self._ended(draft_id, fields, score, bool(aside)))
+        return ended
+
+    @unavailable_on_redis_error
+    def set_aside(self, draft_ids):
+        ids = list(draft_ids)
+        if not ids:
+            return set()
+        pipe = redis().pipeline(transaction=False)
+        for draft_id in ids:
+            pipe.exists(make_key("discarded", draft_id))
+            pipe.get(make_key("tomb", draft_id))
+        replies = pipe.execute()
+        now = clock.now().timestamp()
+        return {
+            draft_id
+            for draft_id, aside, tomb in zip(ids, replies[::2], replies[1::2])
+            if aside and float(tomb_fields(tomb).get("r") or 0) > now
+        }
 
     @unavailable_on_redis_error
     def get_many(self, draft_ids):

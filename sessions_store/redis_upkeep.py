@@ -55,16 +55,23 @@ class Upkeep:
                     {draft_id: now + (pttl / 1000 if pttl > 0 else settings.SESSION_TTL) for draft_id, pttl in live.items()},
                     xx=True,
                 )
-            for draft_id, (removed, step) in zip(gone, self._forget(gone, "expire") if gone else []):
-                if removed:  # else another run got it first, or the draft came back to life
-                    batch.expired.append((draft_id, step or "unknown"))
-                    log_action("expire", draft_id, step=step or "unknown")
-            if batch.expired:
-                pipe = client.pipeline(transaction=False)
-                for step, count in Counter(step for _, step in batch.expired).items():
-                    pipe.hincrby(make_key("stats", "expired"), step, count)
-                pipe.execute()
+            batch.expired = self._expire_gone(gone)
             yield batch
+
+    def _expire_gone(self, gone):
+        """Forget drafts whose records Redis expired (keeping their tombstones), log and count
+        them by step: ``[(draft id, step)]`` of those this call forgot."""
+        expired = []
+        for draft_id, (removed, step) in zip(gone, self._forget(gone, "expire") if gone else []):
+            if removed:  # else another run got it first, or the draft came back to life
+                expired.append((draft_id, step or "unknown"))
+                log_action("expire", draft_id, step=step or "unknown")
+        if expired:
+            pipe = redis().pipeline(transaction=False)
+            for step, count in Counter(step for _, step in expired).items():
+                pipe.hincrby(make_key("stats", "expired"), step, count)
+            pipe.execute()
+        return expired
 
     def _steps_of(self, ids):
         """Step reached per draft id, from the tombstones (for a dry run's report)."""

@@ -7,10 +7,15 @@ backend provides and callers may use, each with a one-line docstring. The Redis 
 django-redis turns every Redis error into one type; nothing else about the backend leaks out.
 """
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
+
+from . import clock
 
 
 class DraftStoreError(Exception):
@@ -31,6 +36,25 @@ class DraftTooLarge(DraftStoreError):
 
 class DraftGone(DraftStoreError):
     """An update of a draft that no longer exists (expired or deleted meanwhile)."""
+
+
+@dataclass
+class EndedDraft:
+    """A draft that is gone, as its tombstone remembers it: discarded (restorable for a while) or
+    expired."""
+
+    id: str
+    owner: str
+    how: str  # "discarded" or "expired"
+    ended_at: datetime
+    title: str = ""
+    step: str = None
+    restorable_until: datetime = None  # a discarded draft still set aside: until when
+    draft: object = None  # the set-aside record (a Draft), when ended() read it
+
+    @property
+    def restorable(self):
+        return self.restorable_until is not None and clock.now() < self.restorable_until
 
 
 class DraftStore:
@@ -61,13 +85,33 @@ class DraftStore:
         raise NotImplementedError
 
     def delete(self, draft, *, action="delete"):
-        """Remove the draft, its tombstone, its index entries and its commit lock."""
+        """Remove the draft, its tombstone, its index entries and its commit lock, for good."""
+        raise NotImplementedError
+
+    def discard(self, draft, *, seconds):
+        """Set the draft aside for ``seconds`` (out of every index, restore() brings it back); DraftGone if gone."""
+        raise NotImplementedError
+
+    def restore(self, draft_id):
+        """The set-aside draft back as it was, its lifetime restarted; DraftGone if not restorable (any more)."""
+        raise NotImplementedError
+
+    def ended(self, draft_id):
+        """An ``EndedDraft`` for a draft that was discarded or expired (its tombstone lives), else None."""
         raise NotImplementedError
 
     # --- many drafts -----------------------------------------------------------------------------
 
     def list_for_owner(self, owner_key):
         """The live drafts of one owner key, most recent first, with their real remaining lifetime."""
+        raise NotImplementedError
+
+    def list_ended(self, owner_key):
+        """``EndedDraft``s of one owner, newest first, for DRAFT_TOMBSTONE_TTL (an expiry once list_for_owner() or clear_expired() noticed it)."""
+        raise NotImplementedError
+
+    def set_aside(self, draft_ids):
+        """The ids among ``draft_ids`` of discarded drafts that can still be restored (keep their files)."""
         raise NotImplementedError
 
     def get_many(self, draft_ids):

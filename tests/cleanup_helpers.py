@@ -106,10 +106,11 @@ def write(path, size, *, older_than_ttl=False):
 
 
 def keys_mentioning(redis, draft_id):
-    """Every index-like key (sorted set) that still names the draft."""
+    """Every index-like key (sorted set) that still names the draft, but its owner's ended drafts
+    (``ended:<owner>``), which keep it on purpose, as its tombstone does: "expired 2 days ago"."""
     found = []
     for key in redis.scan_iter(count=1000):
-        if redis.type(key) != b"zset":
+        if redis.type(key) != b"zset" or b":ended:" in key:
             continue
         for member, _ in redis.zscan_iter(key, count=1000):
             if draft_id in member.decode():

@@ -5,10 +5,13 @@ deleting a draft with its files.
 Real Redis and a real database throughout; the requests are in api_helpers.py.
 """
 
+import io
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.urls import reverse
 
 from projects.models import Project
@@ -96,7 +99,7 @@ def test_it_answers_410_with_the_project_for_a_draft_that_became_one(owner_clien
 
 # --- delete --------------------------------------------------------------------------------------
 
-def test_it_deletes_a_draft_with_its_files(signed_in, other_user, drafts_redis):
+def test_it_deletes_a_draft_as_a_discard_and_its_files_after_the_restore_window(signed_in, other_user, drafts_redis, frozen_clock):
     draft_id = start_draft(signed_in)
     attach_on_page(signed_in, draft_id)
     keep = start_draft(signed_in, project_name="Keep me")
@@ -109,13 +112,18 @@ def test_it_deletes_a_draft_with_its_files(signed_in, other_user, drafts_redis):
     response = signed_in.delete(session_url(draft_id))
 
     assert response.status_code == 200
-    assert response.json() == {"success": True, "sessionId": draft_id}
-    assert not folder.exists()
-    assert drafts_redis.keys(f"*{draft_id}*") == []
-    # Deleted on purpose, not expired: the tombstone went too, so "not found".
-    json_error(read(signed_in, draft_id), 404, "SESSION_NOT_FOUND")
-    json_error(signed_in.delete(session_url(draft_id)), 404, "SESSION_NOT_FOUND")
-    assert signed_in.get(step_url(draft_id, "details")).status_code == 404
+    assert response.json() == {"success": True, "sessionId": draft_id, "restorableUntil": response.json()["restorableUntil"]}
+    assert [key for key in drafts_redis.keys(f"*{draft_id}*") if b":draft:" in key] == []
+    # Discarded on purpose, as on the page: "discarded" (restorable for a while), never "not found".
+    json_error(read(signed_in, draft_id), 410, "SESSION_DISCARDED")
+    json_error(signed_in.delete(session_url(draft_id)), 410, "SESSION_DISCARDED")
+    assert signed_in.get(step_url(draft_id, "details")).status_code == 410
     drafts_page = signed_in.get(reverse("projects:drafts")).content.decode()
-    assert "Keep me" in drafts_page and "Harbour Office Retrofit" not in drafts_page
+    assert "Keep me" in drafts_page.split("Recently discarded")[0]
+    assert "Harbour Office Retrofit" not in drafts_page.split("Recently discarded")[0]
     assert current(signed_in, keep)["projectData"]["projectName"] == "Keep me"
+
+    frozen_clock.travel(timedelta(seconds=django_settings.DRAFT_RESTORE_SECONDS + 1))
+    call_command("cleanup_drafts", stdout=io.StringIO())
+    assert not folder.exists()
+    assert "can no longer be restored" in read(signed_in, draft_id).json()["error"]["message"]

@@ -4,13 +4,17 @@ and Change, and steps that are not reachable yet.
 Through the test client as a browser; the browsers and page readers are in lifecycle_helpers.py.
 """
 
+import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.urls import reverse
 
 from projects.models import Project
+from sessions_store.store import get_draft_store
 
 from .conftest import pdf_bytes
 from .lifecycle_helpers import (
@@ -119,10 +123,10 @@ def test_it_lists_drafts_with_progress_expiry_resume_and_discard(desktop):
     assert content.count("in 23 hours, 59 minutes") == 2
     for draft_id in (first, second):
         assert f'href="{resume_url(draft_id)}"' in content
-        assert f'action="{discard_url(draft_id)}"' in content
+        assert f'href="{discard_url(draft_id)}"' in content  # asks first (tests/test_draft_discard_restore.py)
 
 
-def test_it_discards_a_draft_with_its_temporary_files(desktop, drafts_redis):
+def test_it_discards_a_draft_with_its_temporary_files_once_it_can_no_longer_be_restored(desktop, drafts_redis, frozen_clock):
     draft_id = start_draft(desktop)
     attach(desktop, draft_id)
     keep = start_draft(desktop, project_name="Keep me")
@@ -133,13 +137,20 @@ def test_it_discards_a_draft_with_its_temporary_files(desktop, drafts_redis):
 
     assert response.status_code == 200
     assert "discarded" in response.content.decode()
-    assert drafts_redis.keys(f"*{draft_id}*") == []
-    assert not folder.exists()
+    assert [key for key in drafts_redis.keys(f"*{draft_id}*") if b":draft:" in key] == []
     content = text(desktop.get(reverse("projects:drafts")))
-    assert NAME not in content
-    assert "Keep me" in content
-    assert desktop.get(resume_url(draft_id)).status_code == 404
+    assert "Keep me" in content.split("Recently discarded")[0]
+    assert NAME not in content.split("Recently discarded")[0]  # no longer among the drafts
+    assert desktop.get(resume_url(draft_id)).status_code == 410  # "discarded", never "not found"
     assert stored(drafts_redis, keep)["writes"] == 1
+
+    # Restorable for DRAFT_RESTORE_SECONDS; after that the cleanup removes its files, and the
+    # Redis keys of the set-aside record go by themselves (its tombstone says "discarded").
+    frozen_clock.travel(timedelta(seconds=django_settings.DRAFT_RESTORE_SECONDS + 1))
+    call_command("cleanup_drafts", stdout=io.StringIO())
+    assert not folder.exists()
+    assert NAME not in text(desktop.get(reverse("projects:drafts")))
+    assert drafts_redis.ttl(get_draft_store().key("discarded", draft_id)) <= django_settings.DRAFT_RESTORE_SECONDS
 
 
 # --- Back and Change -------------------------------------------------------------------------------

@@ -378,7 +378,7 @@ def test_it_logs_the_commit_and_the_delete_that_follows(owner_browser, draft_log
     assert all(line["duration_ms"] >= 0 for line in lines)
 
 
-def test_it_logs_a_discard_as_a_delete(owner_browser, draft_log):
+def test_it_logs_a_discard(owner_browser, draft_log):
     draft_id = start_draft(owner_browser)
     draft_log.clear()
 
@@ -386,7 +386,7 @@ def test_it_logs_a_discard_as_a_delete(owner_browser, draft_log):
 
     assert response.status_code == 302
     [line] = draft_log()
-    _check_line(line, "delete", draft_id, "requirements")
+    _check_line(line, "discard", draft_id, "requirements")
 
 
 def test_it_logs_an_expiry_when_the_owner_comes_back(owner_browser, drafts_redis, draft_log):

@@ -110,6 +110,48 @@ class DraftStoreContract:
         loaded = Draft.from_dict(old)
         assert (loaded.writes, loaded.revision, loaded.stored_schema) == (3, record["revision"], 1)
 
+    def test_it_sets_a_discarded_draft_aside_and_restores_it_as_it_was(self, store, frozen_clock):
+        draft = store.create(new_draft(name="Aside", step="sources"))
+        draft.files = [{"id": "f1", "name": "brief.pdf", "tmp_name": f"{draft.id}/f1.pdf"}]
+        store.save(draft)
+        store.discard(draft, seconds=600)
+        assert store.load(draft.id) == (None, "u:1")
+        assert store.list_for_owner("u:1") == []
+        assert store.page() == (0, [])
+        ended = store.ended(draft.id)
+        assert (ended.how, ended.title, ended.step, ended.owner, ended.restorable) == ("discarded", "Aside", "sources", "u:1", True)
+        assert ended.draft.files == draft.files
+        assert store.set_aside([draft.id, "0d5c1a52-0f38-4c1e-9d2e-5b7f4cc0d8a1"]) == {draft.id}
+
+        frozen_clock.travel(timedelta(minutes=9))
+        restored = store.restore(draft.id)
+        assert (restored.wizard, restored.files, restored.revision) == (draft.wizard, draft.files, draft.revision)
+        assert restored.expires_at - frozen_clock.now() > timedelta(hours=23)  # its lifetime restarts
+        assert store.load(draft.id)[0].to_dict() == restored.to_dict()
+        assert store.ended(draft.id) is None and store.set_aside([draft.id]) == set()
+        assert [d.id for d in store.list_for_owner("u:1")] == [draft.id]
+        assert store.page()[0] == 1
+        with pytest.raises(DraftGone):
+            store.restore(draft.id)  # restored already
+
+    def test_it_refuses_to_restore_once_the_window_has_passed(self, store, frozen_clock):
+        draft = store.create(new_draft())
+        store.discard(draft, seconds=600)
+        frozen_clock.travel(timedelta(minutes=10, seconds=1))
+        ended = store.ended(draft.id)
+        assert ended.how == "discarded" and not ended.restorable
+        assert store.set_aside([draft.id]) == set()
+        with pytest.raises(DraftGone):
+            store.restore(draft.id)
+        assert store.load(draft.id) == (None, "u:1")
+
+    def test_it_refuses_to_discard_a_draft_that_is_gone(self, store):
+        draft = store.create(new_draft())
+        store.delete(draft)
+        with pytest.raises(DraftGone):
+            store.discard(draft, seconds=600)
+        assert store.ended(draft.id) is None
+
     # --- many drafts ---------------------------------------------------------------------------
 
     def test_it_lists_an_owners_drafts_most_recent_first(self, store, frozen_clock, expire):
@@ -120,6 +162,31 @@ class DraftStoreContract:
         gone = store.create(new_draft(name="Gone"))
         expire(gone.id)
         assert [draft.id for draft in store.list_for_owner("u:1")] == [newer.id, older.id]
+
+    def test_it_lists_an_owners_ended_drafts_for_the_tombstones_lifetime(self, store, frozen_clock, expire, settings):
+        lapsed = store.create(new_draft(name="Lapsed"))
+        swept = store.create(new_draft(name="Swept"))
+        binned = store.create(new_draft(name="Binned"))
+        store.create(new_draft(name="Live"))
+        store.create(new_draft(owner_key="u:2", name="Other"))
+        expire(lapsed.id, swept.id)
+        frozen_clock.travel(timedelta(days=2))
+        list(store.clear_expired())  # notices both expiries
+        assert sorted(d.title for d in store.list_ended("u:1")) == ["Lapsed", "Swept"]
+        store.discard(binned, seconds=600)
+        ended = store.list_ended("u:1")
+        assert [(d.how, d.title) for d in ended][0] == ("discarded", "Binned")
+        assert sorted((d.how, d.title) for d in ended[1:]) == [("expired", "Lapsed"), ("expired", "Swept")]
+        assert all(d.ended_at <= frozen_clock.now() for d in ended)
+        assert store.list_ended("u:2") == []
+        frozen_clock.travel(timedelta(seconds=settings.DRAFT_TOMBSTONE_TTL + 60))
+        assert store.list_ended("u:1") == []
+
+    def test_it_notices_an_expiry_when_it_lists_the_owners_drafts(self, store, expire):
+        lapsed = store.create(new_draft(name="Lapsed"))
+        expire(lapsed.id)
+        assert store.list_for_owner("u:1") == []
+        assert [(d.id, d.how, d.title) for d in store.list_ended("u:1")] == [(lapsed.id, "expired", "Lapsed")]
 
     def test_it_gets_many_drafts_leaving_out_the_gone(self, store, expire):
         first, second, gone = (store.create(new_draft(name=name)) for name in ("First", "Second", "Gone"))
@@ -212,6 +279,11 @@ CALLS = {
     "save": lambda s, d: s.save(d),
     "extend": lambda s, d: s.extend(d, 60),
     "delete": lambda s, d: s.delete(d),
+    "discard": lambda s, d: s.discard(d, seconds=60),
+    "restore": lambda s, d: s.restore(d.id),
+    "ended": lambda s, d: s.ended(d.id),
+    "list_ended": lambda s, d: s.list_ended("u:1"),
+    "set_aside": lambda s, d: s.set_aside([d.id]),
     "list_for_owner": lambda s, d: s.list_for_owner("u:1"),
     "get_many": lambda s, d: s.get_many([d.id]),
     "page": lambda s, d: s.page(),

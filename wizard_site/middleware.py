@@ -3,16 +3,19 @@ Redis outage itself, with the user's input; the API and autosave answer in JSON 
 
 - the draft store is unavailable: a 503 page, never a 500;
 - too many lookups of missing drafts: a 429 page;
-- a draft the request may not open: the project it became, a 410 for its expired draft, or a 404.
+- a draft the request may not open: the project it became, a 410 for its expired or discarded
+  draft (with its Restore button while it can be restored), or a 404.
 """
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from projects import access
+from sessions_store import clock
 from sessions_store.log import log_action
 from sessions_store.store import DraftStoreUnavailable
 
@@ -46,6 +49,9 @@ def refusal_response(request, refused):
     if refused.kind == access.EXPIRED:
         log_action("expire", refused.draft_id)
         return TemplateResponse(request, "projects/draft_expired.html", status=410).render()
+    if refused.kind == access.DISCARDED:
+        context = {"ended": refused.ended, "now": clock.now(), "restore_minutes": settings.DRAFT_RESTORE_SECONDS // 60}
+        return TemplateResponse(request, "projects/draft_discarded.html", context, status=410).render()
     if refused.kind == access.LIMITED:
         return too_many_lookups(request, refused.retry_after)
     return not_found(request)

@@ -197,6 +197,8 @@ REDIS_SENTINEL_CHECK_INTERVAL = float(os.environ.get("REDIS_SENTINEL_CHECK_INTER
 SESSION_TTL = envint("SESSION_TTL", 86400, minimum=60)
 # How long after expiry we can still tell "expired" (410) from "never existed" (404).
 DRAFT_TOMBSTONE_TTL = envint("DRAFT_TOMBSTONE_TTL", 7 * 86400, minimum=0)
+# How long a discarded draft can be restored from "Your drafts" (its files are kept that long).
+DRAFT_RESTORE_SECONDS = envint("DRAFT_RESTORE_SECONDS", 600, minimum=0)
 DRAFT_STORE_CLASS = "sessions_store.redis_store.RedisDraftStore"
 # What the draft store is told about a draft (its steps, title and search text).
 DRAFT_DESCRIBER = "projects.steps.ProjectDraftDescriber"

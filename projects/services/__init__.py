@@ -16,10 +16,12 @@ from .drafts import (
     draft_check_revision,
     draft_claim,
     draft_create,
+    draft_delete,
     draft_discard,
     draft_extend,
     draft_keep,
     draft_reopen_step,
+    draft_restore,
     draft_start,
     draft_start_from,
     draft_submit_step,
@@ -28,7 +30,8 @@ from .drafts import (
 
 __all__ = [
     "DocumentMissing", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
-    "draft_autosave", "draft_check_revision", "draft_claim", "draft_create", "draft_discard",
-    "draft_extend", "draft_keep", "draft_reopen_step", "draft_start", "draft_start_from", "draft_submit_step", "draft_update",
+    "draft_autosave", "draft_check_revision", "draft_claim", "draft_create", "draft_delete",
+    "draft_discard", "draft_extend", "draft_keep", "draft_reopen_step", "draft_restore", "draft_start",
+    "draft_start_from", "draft_submit_step", "draft_update",
     "project_create", "project_create_from_draft",
 ]

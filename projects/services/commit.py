@@ -10,7 +10,7 @@ from sessions_store.log import logged
 from sessions_store.store import DraftStoreUnavailable, get_draft_store
 
 from ..models import DataConnector, Project, ProjectDocument
-from .drafts import draft_discard
+from .drafts import draft_delete
 
 COMMIT_LOCK_SECONDS = 60
 COMMIT_WAIT_SECONDS = 30
@@ -77,7 +77,7 @@ def project_create(*, draft, owner, details, requirements, sources, temp_storage
 
 
 def project_create_from_draft(*, draft, user, cleaned, lock=None):
-    """The draft's project, created now or by an earlier request; the draft is discarded.
+    """The draft's project, created now or by an earlier request; the draft is deleted.
 
     ``cleaned``: {step: cleaned data} of every step, revalidated. The draft's commit lock
     serialises the commits of one draft (a double click, two tabs): ``lock`` is one the draft's
@@ -103,7 +103,7 @@ def project_create_from_draft(*, draft, user, cleaned, lock=None):
     # Committed. The draft goes, and its commit lock with it; if Redis fails here the project
     # still stands, and a late request for this draft id is sent to it.
     try:
-        draft_discard(draft=draft)
+        draft_delete(draft=draft)
         lock.held = False
     except DraftStoreUnavailable:
         logger.exception("draft %s committed but not deleted", draft.id)

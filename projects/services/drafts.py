@@ -1,9 +1,12 @@
-"""Services that write drafts: start, submit a step, autosave, update (API), discard, claim,
-extend. The rules live here once: the creation limit, the owner, the stale-revision check,
+"""Services that write drafts: start, submit a step, autosave, update (API), discard, restore,
+delete, claim, extend. The rules live here once: the creation limit, the owner, the stale-revision check,
 what a submitted or autosaved step keeps."""
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from django.conf import settings
 
 from sessions_store import clock
 from sessions_store.drafts import Draft
@@ -12,7 +15,7 @@ from sessions_store.limits import allow_creation
 from sessions_store.owners import anonymous_owner_from_session, forget_anonymous_owner, request_metadata, request_owner, user_owner
 from sessions_store.store import DraftConflict, DraftGone, get_draft_store
 
-from .. import steps
+from .. import access, steps
 from ..selectors import draft_for_request, drafts_of_owner
 from ..uploads import display_name, storage_suffix
 
@@ -226,10 +229,35 @@ def draft_update(*, request, draft_id, revision, changes):
     return _once_more_after_a_navigation(attempt)
 
 
-# --- discard, claim, extend ------------------------------------------------------------------------
+# --- discard, restore, delete, claim, extend ----------------------------------------------------------
 
 def draft_discard(*, draft):
-    """Delete a draft, then its uploaded files (a store error leaves both in place)."""
+    """The owner discards a draft (the page or the API): it is set aside with its files, and
+    can be restored for DRAFT_RESTORE_SECONDS (cleanup_drafts removes the files after that).
+    Returns until when it can be restored."""
+    get_draft_store().discard(draft, seconds=settings.DRAFT_RESTORE_SECONDS)
+    return clock.now() + timedelta(seconds=settings.DRAFT_RESTORE_SECONDS)
+
+
+def draft_restore(*, request, draft_id):
+    """The owner takes a discarded draft back while its window lasts: as it was (answers, files,
+    step), its lifetime restarted. A second click finds it restored already. Raises DraftRefused:
+    DISCARDED (with ``ended.restorable`` false) once the window has passed, else as any read."""
+    try:
+        return draft_for_request(request=request, draft_id=draft_id, slide=False)  # restored already
+    except access.DraftRefused as refused:
+        if refused.kind != access.DISCARDED or not refused.ended.restorable:
+            raise
+        ended = refused.ended
+    try:
+        return get_draft_store().restore(str(draft_id))
+    except DraftGone:  # the window closed meanwhile
+        raise access.DraftRefused(access.DISCARDED, draft_id=str(draft_id), ended=replace(ended, restorable_until=None)) from None
+
+
+def draft_delete(*, draft):
+    """Delete a draft for good, then its uploaded files (a store error leaves both in place):
+    after its commit, and by staff."""
     get_draft_store().delete(draft, action="delete")
     delete_draft_files(draft.id)
 
