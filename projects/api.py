@@ -33,10 +33,10 @@ from sessions_store import clock
 from sessions_store.store import get_draft_store
 
 from . import steps
-from .api_data import camel_errors, parse_changes, draft_json, touched_steps
-from .api_support import ApiError, api_view, json_response, steps_error, too_large
+from .api_data import camel_errors, camel_name, draft_json, parse_changes, touched_steps
+from .api_support import ApiError, api_view, conflicts_error, json_response, steps_error, too_large
 from .selectors import draft_for_request
-from .services import StepsInvalid, draft_create, draft_discard, draft_update
+from .services import DraftConflicts, StepsInvalid, draft_create, draft_discard, draft_update
 
 
 # --- requests ---------------------------------------------------------------------------------
@@ -87,9 +87,9 @@ def _debug(draft):
     return {"storeWrites": draft.writes, "redisKey": get_draft_store().location(draft.id), "bytes": len(draft.to_json().encode())}
 
 
-def _changes(draft, body):
+def _changes(body, start):
     fields = {}
-    changes = parse_changes(draft, body, fields)
+    changes = parse_changes(body, fields, start)
     if fields:
         raise ApiError(400, "VALIDATION_FAILED", "Some fields are not valid.", fields=fields)
     return changes
@@ -107,7 +107,7 @@ WRITE_KEYS = ("projectData", "completedSteps", "currentStep")
 def create(request):
     body = read_body(request, allowed=WRITE_KEYS)
     try:
-        draft = draft_create(request=request, changes=lambda draft: _changes(draft, body))
+        draft = draft_create(request=request, changes=lambda draft, start: _changes(body, start))
     except StepsInvalid as invalid:
         raise _camel_steps_error(invalid) from None
     response = json_response(request, draft_json(draft), status=201, debug=_debug(draft))
@@ -127,10 +127,12 @@ def update(request):
         raise ApiError(400, "VALIDATION_FAILED", "Some fields are not valid.", fields=fields)
     try:
         draft = draft_update(
-            request=request, draft_id=session_id, revision=version, changes=lambda draft: _changes(draft, body)
+            request=request, draft_id=session_id, revision=version, changes=lambda draft, start: _changes(body, start)
         )
     except StepsInvalid as invalid:
         raise _camel_steps_error(invalid) from None
+    except DraftConflicts as conflicts:
+        raise conflicts_error(conflicts, name=camel_name) from None
     return json_response(request, draft_json(draft), debug=_debug(draft))
 
 
@@ -149,7 +151,7 @@ def validate(request, session_id):
     body = read_body(request, allowed=("projectData",))
     draft = draft_for_request(request=request, draft_id=session_id)
     fields = {}
-    touched = touched_steps(draft, body, fields)
+    touched = touched_steps(body, fields, lambda step: steps.current_values(draft, step))
     if fields:
         raise ApiError(400, "VALIDATION_FAILED", "Some fields are not valid.", fields=fields)
     results = []

@@ -37,15 +37,16 @@ def _raw(value):
     return None
 
 
-def values_from_project_data(draft, project_data, fields):
-    """{step: values} for the steps ``project_data`` touches, merged over what the draft shows."""
+def values_from_project_data(project_data, fields, start):
+    """{step: values} for the steps ``project_data`` touches, made over ``start(step)`` (the
+    values the caller read)."""
     touched = {}
     for key, value in project_data.items():
         if key not in FIELDS:
             fields.setdefault(key, []).append("Unknown field.")
             continue
         step, name = FIELDS[key]
-        values = touched.setdefault(step, dict(steps.current_values(draft, step)))
+        values = touched.setdefault(step, dict(start(step)))
         if key == "connectors":
             _set_connectors(values, value, fields)
         elif key in BOOLEAN_FIELDS:
@@ -87,15 +88,15 @@ def _set_connectors(values, connectors, fields):
             values[f"{FORMSET}-{index}-{CONNECTOR_KEYS[key]}"] = [raw or ""]
 
 
-def touched_steps(draft, body, fields):
-    """{step: merged values} for the body's projectData (absent or null: nothing)."""
+def touched_steps(body, fields, start):
+    """{step: values} for the body's projectData (absent or null: nothing), made over start(step)."""
     data = body.get("projectData")
     if data is None:
         return {}
     if not isinstance(data, dict):
         fields["projectData"] = ["Must be an object."]
         return {}
-    return values_from_project_data(draft, data, fields)
+    return values_from_project_data(data, fields, start)
 
 
 def _step_list(value, name, fields):
@@ -110,10 +111,10 @@ def _step_list(value, name, fields):
     return sorted(set(value))
 
 
-def parse_changes(draft, body, fields):
-    """The body's projectData / completedSteps / currentStep as StepChanges; malformed parts are
-    reported in ``fields`` (the caller refuses the request if any)."""
-    touched = touched_steps(draft, body, fields)
+def parse_changes(body, fields, start):
+    """The body's projectData / completedSteps / currentStep as StepChanges, its values made over
+    start(step); malformed parts are reported in ``fields`` (the caller refuses the request)."""
+    touched = touched_steps(body, fields, start)
     submit = [steps.step_at(number) for number in _step_list(body.get("completedSteps"), "completedSteps", fields)]
     current = body.get("currentStep")
     if current is not None and (
@@ -159,19 +160,22 @@ def project_data(draft):
     return data
 
 
+def camel_name(key):
+    """An input name -> the API's field name ("sources-connectors-0-target" -> "connectors[0].target")."""
+    if key.startswith(FORMSET + "-"):
+        index, _, name = key[len(FORMSET) + 1:].partition("-")
+        name = next((camel for camel, field in CONNECTOR_KEYS.items() if field == name), name)
+        return f"connectors[{index}].{name}"
+    if key == "__all__":
+        return key
+    return _camel(key.partition("-")[2])
+
+
 def camel_errors(errors):
     """Form errors keyed by input name -> keyed by the API's field names."""
     out = {}
     for key, messages in errors.items():
-        if key.startswith(FORMSET + "-"):
-            index, _, name = key[len(FORMSET) + 1:].partition("-")
-            name = next((camel for camel, field in CONNECTOR_KEYS.items() if field == name), name)
-            out.setdefault(f"connectors[{index}].{name}", []).extend(messages)
-        elif key == "__all__":
-            out.setdefault("__all__", []).extend(messages)
-        else:
-            _, _, name = key.partition("-")
-            out.setdefault(_camel(name), []).extend(messages)
+        out.setdefault(camel_name(key), []).extend(messages)
     return out
 
 

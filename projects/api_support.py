@@ -13,7 +13,7 @@ from django.urls import reverse
 from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge
 
 from . import access
-from .services import DraftStale, RateLimited, StepsInvalid
+from .services import DraftConflicts, DraftStale, RateLimited, StepsInvalid
 
 
 class ApiError(Exception):
@@ -112,6 +112,21 @@ def conflict():
     )
 
 
+def conflicts_error(exc, name=lambda key: key):
+    """409 listing each answer changed both here and elsewhere, with both values: nothing was
+    saved, and the caller chooses (a write carrying ``version`` is merged over the latest)."""
+    error = conflict()
+    error.message = (
+        "Some answers were changed elsewhere (another tab, window or device) since you loaded "
+        "this draft, differently from yours. Choose which to keep and save again."
+    )
+    error.extra = {
+        "version": exc.draft.revision,
+        "conflicts": {name(key): {"yours": mine, "theirs": theirs} for key, (mine, theirs) in exc.conflicts.items()},
+    }
+    return error
+
+
 def rate_limited(retry_after):
     return ApiError(
         429,
@@ -152,6 +167,8 @@ def api_view(methods):
                 return error_response(request, refusal_error(refused))
             except StepsInvalid as invalid:
                 return error_response(request, steps_error(invalid))
+            except DraftConflicts as conflicts:
+                return error_response(request, conflicts_error(conflicts))
             except RateLimited as limited:
                 return error_response(request, rate_limited(limited.retry_after))
             except DraftStoreUnavailable as exc:

@@ -36,6 +36,9 @@ def _autosave(request, draft_id=None, step=None):
     if draft is None:
         return json_response(request, {"saved": False})
     saved_at = draft.pending[step]["saved_at"] if step in draft.pending else clock.now().isoformat()
+    # Answers saved elsewhere meanwhile and merged in: the page shows them where it can.
+    kept = draft.shown_data(step)
+    updated = {key: kept.get(key) for key in set(kept) | set(values) if kept.get(key) != values.get(key)}
     return json_response(
         request,
         {
@@ -47,6 +50,7 @@ def _autosave(request, draft_id=None, step=None):
             "stepUrl": reverse(STEP_URL, kwargs={"draft_id": draft.id, "step": step}),
             "autosaveUrl": reverse("projects:autosave", kwargs={"draft_id": draft.id, "step": step}),
             "errors": errors,
+            "updated": updated,
         },
         debug={"storeWrites": draft.writes, "bytes": len(draft.to_json().encode())},
     )

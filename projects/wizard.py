@@ -41,9 +41,10 @@ from .review import review_sections
 from .selectors import drafts_of_owner
 from .services import (
     DocumentMissing,
+    DraftConflicts,
     DraftStale,
     RateLimited,
-    draft_check_revision,
+    draft_merge_step,
     draft_reopen_step,
     draft_start,
     draft_submit_step,
@@ -157,14 +158,19 @@ class ProjectWizard(NamedUrlSessionWizardView):
             return self.invalid_step(allowed)
         if not steps.may_open(draft, step):
             return self.invalid_step(allowed)
-        if draft is not None:
-            draft_check_revision(draft=draft, revision=request.POST.get("draft_version") or None)
-
+        data = request.POST
         self.storage.current_step = step
+        if draft is not None:
+            try:
+                data = self.merged_with_the_latest(draft, step, data)
+            except DraftConflicts as conflicts:
+                return self.render_conflicts(step, conflicts)
         if step == "sources" and "add_connector" in request.POST:
             return self.render(self.form_with_extra_connector(step))
+        if request.POST.get("use_theirs") and draft is not None:
+            return self.render(self.form_with_theirs(step, request.POST["use_theirs"]))
 
-        form = self.get_form(step, data=request.POST, files=request.FILES)
+        form = self.get_form(step, data=data, files=request.FILES)
         valid = form.is_valid()
         goto = request.POST.get("wizard_goto_step")
         if goto:
@@ -188,6 +194,46 @@ class ProjectWizard(NamedUrlSessionWizardView):
         if step == self.steps.last:
             return self.render_done(form, **kwargs)
         return self.render_next_step(form)
+
+    def merged_with_the_latest(self, draft, step, posted):
+        """The POST with the step's answers merged over what was saved since the page was shown
+        (services.draft_merge_step): the same POST when nothing was."""
+        values = steps.step_values(step, posted)
+        merged = draft_merge_step(draft=draft, step=step, values=values, revision=posted.get("draft_version") or None)
+        if merged is values:
+            return posted
+        data = posted.copy()
+        for key in values:
+            data.pop(key, None)
+        for key, items in merged.items():
+            data.setlist(key, items)
+        return data
+
+    def render_conflicts(self, step, conflicts):
+        """Answers changed both here and elsewhere: this page's input with, beside each such
+        answer, the other one and a button to take it (409; nothing saved). The page now holds
+        the latest revision, so saving again keeps what the person chose."""
+        form = self.get_form(step, data=self.request.POST, files=None)
+        form.suppress_errors = True
+        for key, (_, theirs) in conflicts.conflicts.items():
+            name = key[len(step) + 1:]
+            if name in form.fields:
+                form[name].conflict = ", ".join(theirs or []) or "(empty)"
+        self.notice = (
+            "Some answers on this page were changed in another tab or window since you opened it. "
+            "Both versions are shown below: keep yours, or use the other one, then save again."
+            + (" Files you selected will need to be chosen again." if self.request.FILES else "")
+        )
+        return self.render_status(form, 409)
+
+    def form_with_theirs(self, step, key):
+        """"Use this instead": the answer as saved elsewhere, shown in the form (not saved yet)."""
+        data = self.request.POST.copy()
+        if steps.is_value_key(step, key):
+            data.setlist(key, self.storage.draft.shown_data(step).get(key, []))
+        form = self.get_form(step, data=data)
+        form.suppress_errors = True
+        return form
 
     def submit_step(self, step, form, valid):
         added, removed = draft_submit_step(

@@ -192,5 +192,16 @@ def test_it_agrees_with_the_wizard_pages_around_an_api_update(signed_in):
     assert after["projectData"]["requirementsNotes"] == "From the page"
     assert after["projectData"]["projectName"] == "Harbour Office Retrofit"
     assert [doc["name"] for doc in after["documents"]] == ["brief.pdf"]
-    # ... and the API's old version is now stale in turn.
-    json_error(update(signed_in, {"sessionId": before["sessionId"], "version": submitted["version"], "projectData": {"clientName": "x"}}), 409, "SESSION_CONFLICT")
+    # ... and the API's old version is now stale in turn: a field nobody changed since merges in,
+    # one the page changed differently is a conflict that names both values.
+    merged = update(signed_in, {"sessionId": before["sessionId"], "version": submitted["version"], "projectData": {"clientName": "x"}})
+    assert merged.status_code == 200, merged.content.decode()
+    assert merged.json()["projectData"]["clientName"] == "x"
+    assert merged.json()["projectData"]["requirementsNotes"] == "From the page"
+    failure = json_error(
+        update(signed_in, {"sessionId": before["sessionId"], "version": submitted["version"], "projectData": {"requirementsNotes": "From the API"}}),
+        409,
+        "SESSION_CONFLICT",
+    )
+    assert failure["conflicts"] == {"requirementsNotes": {"yours": ["From the API"], "theirs": ["From the page"]}}
+    assert failure["version"] == merged.json()["version"]

@@ -40,7 +40,7 @@ pytestmark = pytest.mark.django_db
 OTHER_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 AUTOSAVE_NEW = reverse("projects:autosave_new")
 RESTORED = "We restored what you typed here at"
-CONFLICT = "This draft was changed in another tab or window at the same time, so what you submitted here was not saved."
+CONFLICT = "Some answers on this page were changed in another tab or window since you opened it."
 # The first step as a browser sends it before anything is typed: empty fields, the preset priority.
 EMPTY_DETAILS = {
     **prefixed("details", {name: "" for name in VALID_DETAILS if name != "priority"}),
@@ -345,7 +345,7 @@ def test_it_needs_the_csrf_token(drafts_redis):
 
 # --- tabs: the page's draft_version -----------------------------------------------------------------
 
-def test_it_refuses_a_submit_from_a_stale_tab_and_keeps_what_was_typed(signed_in):
+def test_it_asks_about_an_answer_a_stale_tab_changed_differently_and_keeps_what_was_typed(signed_in):
     draft_id = start_draft(signed_in)
     first_tab = signed_in.get(step_url(draft_id, "details"))
     second_tab = signed_in.get(step_url(draft_id, "details"))
@@ -362,6 +362,9 @@ def test_it_refuses_a_submit_from_a_stale_tab_and_keeps_what_was_typed(signed_in
     content = html.unescape(response.content.decode())
     assert CONFLICT in content
     assert 'value="First <tab>"' in content and 'value="Typed in the first tab"' in content
+    # Beside the answer both tabs changed: the other one, and a way to take it.
+    assert re.search(r'id="id_details-project_name-conflict">\s*<p>Saved in another tab or window: <strong>Second tab</strong>', content)
+    assert 'name="use_theirs" value="details-project_name"' in content
     assert f'action="{step_url(draft_id, "details")}"' in content
     assert draft_title(stored(draft_id)) == "Second tab"
 

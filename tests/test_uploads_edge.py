@@ -350,21 +350,20 @@ def test_it_stores_no_file_posted_to_another_step(owner_client, settings, draft_
     assert_nothing_stored(settings, draft_id, before)
 
 
-def test_it_stores_nothing_from_a_page_that_is_out_of_date(owner_client, settings, draft_id):
+def test_it_keeps_the_uploads_of_a_page_that_is_out_of_date_with_the_others(owner_client, settings, draft_id):
     page = owner_client.get(step_url(draft_id, "requirements")).content.decode()
     version = re.search(r'name="draft_version" value="([^"]*)"', page)
     assert version, "the step form carries the draft's version"
     stale = {"draft_version": version.group(1), **management("requirements")}
-    # The first tab saves; the second, still showing the same version, then uploads.
+    # The first tab saves; the second, still showing the same version, then uploads: no answer
+    # was changed on both sides, so its upload joins the first (issue 10: nothing is lost).
     response = owner_client.post(step_url(draft_id, "requirements"), {"requirements-documents": [upload("one.pdf", pdf_bytes("1"))], **stale})
     assert response.status_code == 302
-    before = load_draft(draft_id)
 
     response = owner_client.post(step_url(draft_id, "requirements"), {"requirements-documents": [upload("two.pdf", pdf_bytes("2"))], **stale})
 
-    assert response.status_code == 409
-    assert "Files you selected will need to be chosen again." in html.unescape(response.content.decode())
-    assert_nothing_stored(settings, draft_id, before)
+    assert response.status_code == 302
+    assert [item["name"] for item in load_draft(draft_id).files] == ["one.pdf", "two.pdf"]
 
 
 # --- text that is really a web page ----------------------------------------------------------------------

@@ -8,18 +8,19 @@ work. ``draft_start`` and ``draft_submit_step`` change the draft that storage ho
 
 from .commit import DocumentMissing, project_create, project_create_from_draft
 from .drafts import (
+    DraftConflicts,
     DraftStale,
     RateLimited,
     StepChanges,
     StepsInvalid,
     draft_autosave,
-    draft_check_revision,
     draft_claim,
     draft_create,
     draft_delete,
     draft_discard,
     draft_extend,
     draft_keep,
+    draft_merge_step,
     draft_reopen_step,
     draft_restore,
     draft_start,
@@ -29,9 +30,9 @@ from .drafts import (
 )
 
 __all__ = [
-    "DocumentMissing", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
-    "draft_autosave", "draft_check_revision", "draft_claim", "draft_create", "draft_delete",
-    "draft_discard", "draft_extend", "draft_keep", "draft_reopen_step", "draft_restore", "draft_start",
+    "DocumentMissing", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
+    "draft_autosave", "draft_claim", "draft_create", "draft_delete",
+    "draft_discard", "draft_extend", "draft_keep", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_start",
     "draft_start_from", "draft_submit_step", "draft_update",
     "project_create", "project_create_from_draft",
 ]

@@ -12,6 +12,7 @@ from sessions_store import clock
 from sessions_store.drafts import Draft
 from sessions_store.files import delete_draft_files
 from sessions_store.limits import allow_creation
+from sessions_store.merge import merge
 from sessions_store.owners import anonymous_owner_from_session, forget_anonymous_owner, request_metadata, request_owner, user_owner
 from sessions_store.store import DraftConflict, DraftGone, get_draft_store
 
@@ -30,6 +31,15 @@ class RateLimited(Exception):
 
 class DraftStale(Exception):
     """The request was made from an older revision of the draft (another tab wrote since)."""
+
+
+class DraftConflicts(Exception):
+    """The same answers were changed differently here and elsewhere since the page was loaded:
+    ``conflicts`` is {input name: (this page's value, the stored value)}; nothing was saved."""
+
+    def __init__(self, conflicts, *, draft):
+        super().__init__(f"{len(conflicts)} answers were changed elsewhere")
+        self.conflicts, self.draft = conflicts, draft
 
 
 class StepsInvalid(Exception):
@@ -53,11 +63,20 @@ class StepChanges:
 
 # --- the rules, once ---------------------------------------------------------------------------
 
-def draft_check_revision(*, draft, revision):
-    """The stale-revision rule: a write made from another revision than the draft's is refused.
-    ``revision`` None (a page that predates revisions) is not checked."""
-    if revision is not None and str(revision) != str(draft.revision):
-        raise DraftStale("the request was made from an older revision of the draft")
+def draft_merge_step(*, draft, step, values, revision):
+    """``values`` of ``step`` sent by a page that showed ``revision``, merged with what was
+    saved since (another tab, device, or the page's own save on leaving): answers changed only
+    there are kept, answers changed only here win. Raises DraftConflicts when an answer was
+    changed on both sides differently, DraftStale when ``revision`` is too old to merge with."""
+    if revision is None or str(revision) == str(draft.revision):
+        return values
+    base = draft.values_at(revision) if str(revision).isdigit() else None
+    if base is None:
+        raise DraftStale("the page's revision is older than the draft's history")
+    merged, conflicts = merge(base.get(step, {}), draft.shown_data(step), values)
+    if conflicts:
+        raise DraftConflicts(conflicts, draft=draft)
+    return merged
 
 
 def _new_draft(request, step):
@@ -144,7 +163,8 @@ def draft_submit_step(*, draft, step, form, valid, file_storage):
 def draft_autosave(*, request, draft_id, step, values, revision):
     """Keep a step's typed, unsubmitted values: ``(draft, errors)``, or ``(None, {})`` when a
     page without a draft sent nothing typed yet. Without ``draft_id`` (step 1 of a new project)
-    the first value typed starts the draft."""
+    the first value typed starts the draft. Values from a page of an older revision are merged
+    (draft_merge_step): the step's values as saved are then ``draft.shown_data(step)``."""
     store = get_draft_store()
     if draft_id is None:
         if not steps.has_content(step, values):
@@ -161,9 +181,9 @@ def draft_autosave(*, request, draft_id, step, values, revision):
             raise StepsInvalid("Complete the earlier steps first.")
         if revision is None:
             raise StepsInvalid("Send the page's draft_version.", errors={"draft_version": ["Required."]})
-        draft_check_revision(draft=draft, revision=revision)
-        errors = steps.check_step(step, values, draft, ignore_documents=True)
-        if _set_pending(draft, step, values):
+        merged = draft_merge_step(draft=draft, step=step, values=values, revision=revision)
+        errors = steps.check_step(step, merged, draft, ignore_documents=True)
+        if _set_pending(draft, step, merged):
             store.save(draft, step=step)
         return draft, errors
 
@@ -209,21 +229,37 @@ def _apply(draft, changes):
 
 def draft_create(*, request, changes):
     """``POST /api/sessions``: changes that don't validate start nothing and count for nothing.
-    ``changes``: the new draft -> StepChanges."""
+    ``changes``: as for draft_update."""
     draft = _new_draft(request, steps.FIRST_STEP)
-    _apply(draft, changes(draft))
+    _apply(draft, changes(draft, lambda step: steps.current_values(draft, step)))
     draft_start(request=request, draft=draft)
     return get_draft_store().create(draft, step=draft.current_step)
 
 
 def draft_update(*, request, draft_id, revision, changes):
-    """``PUT /api/sessions``: the owner's draft at ``revision``, changed and saved.
-    ``changes``: the draft as read -> StepChanges (merged over what it shows)."""
+    """``PUT /api/sessions``: the owner's draft, changed and saved. ``changes``: (the draft as
+    read, the values each step started from) -> StepChanges. A ``revision`` older than the
+    draft's is merged: the caller's changes are made over the values it read, and merged with
+    what was saved since (draft_merge_step); a field changed on both sides is a conflict."""
 
     def attempt():
         draft = draft_for_request(request=request, draft_id=draft_id)
-        draft_check_revision(draft=draft, revision=revision)
-        _apply(draft, changes(draft))
+        if str(revision) == str(draft.revision):
+            _apply(draft, changes(draft, lambda step: steps.current_values(draft, step)))
+        else:
+            base = draft.values_at(revision)
+            if base is None:
+                raise DraftStale("the caller's version is older than the draft's history")
+            wanted = changes(draft, lambda step: steps.with_connectors(step, base.get(step, {})))
+            conflicts = {}
+            for step, values in list(wanted.values.items()):
+                try:
+                    wanted.values[step] = draft_merge_step(draft=draft, step=step, values=values, revision=revision)
+                except DraftConflicts as exc:
+                    conflicts.update(exc.conflicts)
+            if conflicts:
+                raise DraftConflicts(conflicts, draft=draft)
+            _apply(draft, wanted)
         return get_draft_store().save(draft, step=draft.current_step)
 
     return _once_more_after_a_navigation(attempt)
