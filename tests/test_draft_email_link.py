@@ -20,6 +20,7 @@ from sessions_store.store import get_draft_store
 from .conftest import PASSWORD
 from .lifecycle_helpers import NAME, text
 from .wizard_helpers import (
+    attach_on_page,
     browser,
     complete_until_review,
     details_post,
@@ -78,7 +79,7 @@ def test_it_offers_the_link_on_every_step_once_there_is_a_draft(anonymous, pdf):
 def test_it_saves_what_was_typed_before_asking_for_the_address(anonymous, step):
     draft_id = start_draft(anonymous)
     if step == "sources":
-        anonymous.post(step_url(draft_id, "requirements"), {"requirements-requirements_notes": "x", **management("requirements")})
+        attach_on_page(anonymous, draft_id)
         data = sources_post(connectors=[("sharepoint", "https://typed.example/unsaved")])
     else:
         data = details_post(project_name="Typed but not submitted", square_footage="not a number")
@@ -210,10 +211,14 @@ def test_it_stops_the_link_when_the_draft_expires(anonymous, mailoutbox, drafts_
     other = browser(ua=FIREFOX)
     assert other.get(link).status_code == 200
 
-    frozen_clock.travel(timedelta(seconds=django_settings.SESSION_TTL + 1))
-    assert other.get(link).status_code == 404
+    # A day later nobody has used the draft: Redis expires it (its tombstone stays).
+    frozen_clock.travel(timedelta(seconds=django_settings.SESSION_TTL + 60))
     expire_for_real(drafts_redis, draft_id)
+
+    assert other.get(link).status_code == 404
     assert other.post(link).status_code == 404
+    assert "This link does not work" in text(other.get(link))
+    assert anonymous.get(step_url(draft_id, "details")).status_code == 410  # its owner is told it expired
 
 
 def test_it_revokes_the_link_when_the_draft_is_discarded(anonymous, mailoutbox):

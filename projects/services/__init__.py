@@ -23,10 +23,12 @@ from .drafts import (
     draft_submit_step,
     draft_update,
 )
+from .links import LinkNotSent, LinkRateLimited, draft_open_link, draft_send_link
 
 __all__ = [
     "DocumentMissing", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
     "draft_autosave", "draft_check_revision", "draft_claim", "draft_create", "draft_discard",
     "draft_extend", "draft_reopen_step", "draft_start", "draft_submit_step", "draft_update",
+    "LinkNotSent", "LinkRateLimited", "draft_open_link", "draft_send_link",
     "project_create", "project_create_from_draft",
 ]
