@@ -117,16 +117,22 @@ def platform_of(user_agent):
     return next((name for marker, name in PLATFORMS if marker in user_agent), None)
 
 
+def _browser_of(user_agent):
+    return next((name for markers, name in BROWSERS if any(m in user_agent for m in markers)), None)
+
+
 def user_agent_family(user_agent):
     """The browser's name and OS, e.g. "Chrome on Windows": what a version update leaves alone."""
     user_agent = user_agent or ""
-    browser = next((name for markers, name in BROWSERS if any(m in user_agent for m in markers)), "Other browser")
-    return f"{browser} on {platform_of(user_agent) or 'another system'}"
+    return f"{_browser_of(user_agent) or 'Other browser'} on {platform_of(user_agent) or 'another system'}"
 
 
 def user_agent_hash(user_agent):
-    """What an anonymous draft is bound to: its browser's family."""
-    return exact_user_agent_hash(user_agent_family(user_agent))
+    """What an anonymous draft is bound to: its browser's family. An unknown browser is bound to
+    its whole user agent: there is no telling which part of it is a version, and two unknown
+    browsers must not be taken for one."""
+    user_agent = user_agent or ""
+    return exact_user_agent_hash(user_agent_family(user_agent) if _browser_of(user_agent) else user_agent)
 
 
 def exact_user_agent_hash(user_agent):

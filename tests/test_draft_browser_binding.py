@@ -139,3 +139,14 @@ def test_it_keeps_opening_an_old_draft_whose_user_agent_was_not_kept_whole(draft
     browser.defaults["HTTP_USER_AGENT"] = FIREFOX_WINDOWS
     assert browser.get(step_url(draft_id, "requirements")).status_code in (403, 404)
     assert NAME not in text(browser.get(step_url(draft_id, "requirements")))
+
+
+def test_it_binds_a_draft_of_an_unknown_browser_to_its_whole_user_agent():
+    # There is no telling which part of an unknown user agent is a version: all of it counts, so
+    # two unknown browsers are never taken for one.
+    browser = Client(HTTP_USER_AGENT="Another browser/1.0")
+    draft_id = start_draft(browser)
+
+    assert browser.get(step_url(draft_id, "details")).status_code == 200
+    browser.defaults["HTTP_USER_AGENT"] = "Yet another browser/2.0"
+    assert browser.get(step_url(draft_id, "details")).status_code == 403

@@ -17,7 +17,6 @@ from django.utils import formats, timezone
 
 from sessions_store.store import get_draft_store
 
-from .conftest import PASSWORD
 from .lifecycle_helpers import NAME, text
 from .wizard_helpers import (
     attach_on_page,
@@ -25,7 +24,6 @@ from .wizard_helpers import (
     complete_until_review,
     details_post,
     expire_for_real,
-    management,
     sources_post,
     start_draft,
     step_url,
