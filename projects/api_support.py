@@ -84,6 +84,8 @@ def refusal_error(refused):
             f"Try again in {refused.retry_after} seconds.",
             retry_after=refused.retry_after,
         )
+    # OTHER_BROWSER too: the API's contract has no such case, and a client is told no more than
+    # before the pages learnt to explain it.
     return ApiError(404, "SESSION_NOT_FOUND", "There is no draft with this id, or it is not yours.")
 
 

@@ -415,3 +415,25 @@ STEPS = [
     ("sources", SourcesForm),
     ("review", ReviewForm),
 ]
+
+
+class DraftLinkForm(forms.Form):
+    """The address to email a link to a draft to (not kept)."""
+
+    email = forms.CharField(
+        label="Email address",
+        help_text="We'll send one email with the link, and keep no copy of the address.",
+        error_messages={"required": "Enter your email address"},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def clean_email(self):
+        # One message at a time, the length first: EmailField would say both at once.
+        email = self.cleaned_data["email"].strip()
+        if len(email) > 254:
+            raise forms.ValidationError("Enter an email address of 254 characters or fewer")
+        try:
+            forms.EmailField().clean(email)
+        except forms.ValidationError:
+            raise forms.ValidationError("Enter an email address in the correct format, like name@example.com") from None
+        return email

@@ -1,6 +1,7 @@
 """Reads of drafts (the services in projects.services write). Each applies the access rule."""
 
 from sessions_store.drafts import is_draft_id
+from sessions_store.links import draft_id_of, link_opens
 from sessions_store.owners import request_owner
 from sessions_store.store import get_draft_store
 
@@ -23,6 +24,17 @@ def draft_for_request(*, request, draft_id, slide=True, reveal=True):
         if reveal or refused.kind in (access.MISSING, access.LIMITED, access.DISCARDED):
             raise
         raise access.DraftRefused(access.MISSING, draft_id=draft_id) from None
+    return draft
+
+
+def draft_for_link(*, request, token):
+    """The draft an emailed link opens, whoever asks; else raises DraftRefused, "not found" and
+    counted as a miss (a forged or stale link is a guess), whatever the reason: the draft
+    expired, was discarded, or the link was altered."""
+    draft_id = draft_id_of(token)
+    draft = get_draft_store().load(draft_id, slide=False)[0] if draft_id else None
+    if not link_opens(draft, token):
+        access.miss(request, draft_id)
     return draft
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,11 +20,22 @@ from sessions_store import clock
 from sessions_store.files import draft_file_storage
 from sessions_store.owners import request_owner
 
-from . import steps
+from . import access, steps
+from .forms import DraftLinkForm
 from .models import Project
 from .api_support import json_response
-from .selectors import draft_for_request, drafts_of_owner, ended_drafts_of_owner
-from .services import RateLimited, draft_discard, draft_keep, draft_restore, draft_start_from
+from .selectors import draft_for_link, draft_for_request, drafts_of_owner, ended_drafts_of_owner
+from .services import (
+    LinkNotSent,
+    LinkRateLimited,
+    RateLimited,
+    draft_discard,
+    draft_keep,
+    draft_open_link,
+    draft_restore,
+    draft_send_link,
+    draft_start_from,
+)
 
 
 def home(request):
@@ -157,6 +169,82 @@ def draft_restore_view(request, draft_id):
     draft = draft_restore(request=request, draft_id=draft_id)
     messages.success(request, f"Draft “{draft_title(draft)}” restored, as you left it.")
     return redirect("projects:wizard_step", draft_id=draft.id, step=draft.current_step or steps.FIRST_STEP)
+
+
+def draft_email_link(request, draft_id):
+    """The address to email a link to the draft to. The step's "Email me a link" button saved the
+    step before coming here (?step= names it, for the way back)."""
+    form = DraftLinkForm(request.POST or None)
+    back_step = request.POST.get("step") or request.GET.get("step")
+    back_step = back_step if back_step in steps.TITLES else None
+    status, notice, retry_after = 200, None, None
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        try:
+            draft = draft_send_link(request=request, draft_id=draft_id, email=email)
+        except LinkRateLimited as limited:
+            status, retry_after = 429, limited.retry_after
+            notice = (
+                ("Too many links were sent for this draft" if limited.per_draft else "Too many links were sent from your network")
+                + f" in the last hour. Try again in {max(1, -(-limited.retry_after // 60))} minutes."
+            )
+        except LinkNotSent:
+            status = 503
+            notice = "We could not send the email just now. Nothing was lost: please try again in a few minutes."
+        else:
+            messages.success(
+                request, f"We sent a link to {email}. It opens this draft in any browser until {_when(draft.expires_at)}."
+            )
+            return redirect(_step_url(draft, back_step))
+    draft = draft_for_request(request=request, draft_id=draft_id)
+    response = render(
+        request,
+        "projects/draft_email_link.html",
+        {
+            "draft": draft,
+            "draft_title": steps.draft_title(draft) or "Untitled project",
+            "form": form,
+            "form_errors": steps.error_summary(form),
+            "notice": notice,
+            "back_step": back_step,
+            "back_url": _step_url(draft, back_step),
+        },
+        status=status,
+    )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _step_url(draft, step):
+    if step is None or not steps.may_open(draft, step):
+        return reverse("projects:wizard_resume", args=[draft.id])
+    return reverse("projects:wizard_step", kwargs={"draft_id": draft.id, "step": step})
+
+
+def _when(moment):
+    return formats.date_format(timezone.localtime(moment), "j F Y, H:i e")
+
+
+def draft_link(request, token):
+    """An emailed link: a GET says what it opens (mail scanners fetch links, and must move
+    nothing); its button POSTs, and the draft moves to this browser or account."""
+    try:
+        if request.method == "POST":
+            draft = draft_open_link(request=request, token=token)
+            where = "your account" if request.user.is_authenticated else "this browser"
+            messages.success(request, f"This draft is now in {where}.")
+            return redirect("projects:wizard_resume", draft.id)
+        draft = draft_for_link(request=request, token=token)
+    except access.DraftRefused as refused:
+        if refused.kind != access.MISSING:
+            raise
+        return render(request, "projects/draft_link_invalid.html", status=404)
+    return render(
+        request,
+        "projects/draft_link.html",
+        {"draft": draft, "draft_title": steps.draft_title(draft) or "Untitled project"},
+    )
 
 
 def draft_file(request, draft_id, file_id):

@@ -13,6 +13,8 @@ What this class changes in formtools, and why (see shared/notes/formtools.md):
   and the Project's unique ``draft_id`` makes the commit happen exactly once
   (services.project_create_from_draft).
 - A Redis error re-renders the step with what the user typed and a 503, never a 500.
+- "Email me a link to this draft" is a button of the step's form: it keeps what was typed (as
+  Back does), then goes to the page that asks for the address (views.draft_email_link).
 """
 
 import logging
@@ -172,6 +174,11 @@ class ProjectWizard(NamedUrlSessionWizardView):
 
         form = self.get_form(step, data=data, files=request.FILES)
         valid = form.is_valid()
+        if draft is not None and request.POST.get("email_link"):
+            # "Email me a link to this draft": keep what was typed here, as Back does, then ask
+            # for the address on a page of its own (formtools writes the draft on the way out).
+            self.submit_step(step, form, valid)
+            return redirect(f"{reverse('projects:draft_email_link', args=[draft.id])}?{urlencode({'step': step})}")
         goto = request.POST.get("wizard_goto_step")
         if goto:
             # Back, or a step link: keep what was typed here, valid or not.

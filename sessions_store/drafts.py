@@ -24,15 +24,25 @@ from . import clock
 
 # The record's layout. A record of an older schema is upgraded by ``upgrade()`` when it is read;
 # it is written back in the current layout by its next save.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _rename_version_to_writes(data):
     data["writes"] = data.get("version", 0)
 
 
+def _bind_to_user_agent_family(data):
+    # Schema 2 bound a draft to a hash of the whole user-agent string, so a browser update lost
+    # it. The user agent that made the draft is in its metadata: when it is the one hashed (not
+    # cut at USER_AGENT_MAX), bind the draft to its family instead. Otherwise the old hash stays,
+    # and Owner.owns still accepts it from that very browser.
+    user_agent = (data.get("metadata") or {}).get("user_agent", "")
+    if data.get("ua") and data["ua"] == exact_user_agent_hash(user_agent):
+        data["ua"] = user_agent_hash(user_agent)
+
+
 # schema N -> N + 1
-UPGRADES = {1: _rename_version_to_writes}
+UPGRADES = {1: _rename_version_to_writes, 2: _bind_to_user_agent_family}
 
 
 def upgrade(data):
@@ -52,27 +62,80 @@ def empty_wizard_state():
 
 @dataclass
 class Owner:
-    """A logged-in user (``u:<pk>``) or an anonymous browser (``a:<token in its Django session>``)."""
+    """A logged-in user (``u:<pk>``) or an anonymous browser (``a:<token in its Django session>``).
+
+    ``user_agent_hash`` names the browser's family (user_agent_family); ``exact_agent_hash`` its
+    whole user-agent string, which only drafts of schema 2 that could not be upgraded hold."""
 
     key: str
     user_agent_hash: str = ""
+    exact_agent_hash: str = ""
 
     @property
     def is_anonymous(self):
         return self.key.startswith("a:")
 
     def owns(self, draft):
-        if draft.owner != self.key:
-            return False
-        # An anonymous draft is bound to its browser: the session cookie and the user agent.
-        return not self.is_anonymous or draft.user_agent_hash == self.user_agent_hash
+        return draft.owner == self.key and (not self.is_anonymous or self._same_browser(draft))
+
+    def in_other_browser(self, draft):
+        """The token that made this anonymous draft, sent by a browser of another family."""
+        return draft.owner == self.key and self.is_anonymous and not self._same_browser(draft)
+
+    def _same_browser(self, draft):
+        # An anonymous draft is bound to its browser: the session cookie and the browser's family
+        # (name and OS, not the version, so that an update keeps it).
+        return bool(draft.user_agent_hash) and draft.user_agent_hash in (self.user_agent_hash, self.exact_agent_hash)
 
 
 def owner_kind(owner_key):
     return "user" if owner_key.startswith("u:") else "anonymous"
 
 
+# (marker in the user agent, name), first match wins: Edge, Opera and Samsung Internet also say
+# "Chrome", Chrome also says "Safari", and iOS says "like Mac OS X".
+BROWSERS = (
+    (("Edg/", "EdgA/", "EdgiOS/"), "Edge"),
+    (("OPR/", "OPiOS/"), "Opera"),
+    (("SamsungBrowser/",), "Samsung Internet"),
+    (("Firefox/", "FxiOS/"), "Firefox"),
+    (("Chrome/", "CriOS/", "Chromium/"), "Chrome"),
+    (("Safari/",), "Safari"),
+)
+PLATFORMS = (
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def platform_of(user_agent):
+    return next((name for marker, name in PLATFORMS if marker in user_agent), None)
+
+
+def _browser_of(user_agent):
+    return next((name for markers, name in BROWSERS if any(m in user_agent for m in markers)), None)
+
+
+def user_agent_family(user_agent):
+    """The browser's name and OS, e.g. "Chrome on Windows": what a version update leaves alone."""
+    user_agent = user_agent or ""
+    return f"{_browser_of(user_agent) or 'Other browser'} on {platform_of(user_agent) or 'another system'}"
+
+
 def user_agent_hash(user_agent):
+    """What an anonymous draft is bound to: its browser's family. An unknown browser is bound to
+    its whole user agent: there is no telling which part of it is a version, and two unknown
+    browsers must not be taken for one."""
+    user_agent = user_agent or ""
+    return exact_user_agent_hash(user_agent_family(user_agent) if _browser_of(user_agent) else user_agent)
+
+
+def exact_user_agent_hash(user_agent):
     return hashlib.sha256((user_agent or "").encode()).hexdigest()[:16]
 
 
@@ -116,6 +179,9 @@ class Draft:
     # DRAFT_HISTORY_BYTES. Values at any revision from ``history_base`` on can be rebuilt.
     history: list = field(default_factory=list)
     history_base: int = 0
+    # Signs the links emailed for this draft (sessions_store.links); "" until the first is sent.
+    # It goes with the draft, so a discarded or expired draft's links stop working.
+    link_secret: str = field(default="", repr=False)
     # The user's data as last read or written (None: never saved).
     saved_data: str = field(default=None, repr=False, compare=False)
     # The schema of the record as it was read (it is written back as SCHEMA_VERSION).
@@ -246,6 +312,7 @@ class Draft:
             "revision": self.revision,
             "history": self.history,
             "hb": self.history_base,
+            "link_secret": self.link_secret,
         }
 
     def to_json(self):
@@ -273,6 +340,7 @@ class Draft:
             revision=data.get("revision", 0),
             history=data.get("history") or [],
             history_base=data.get("hb", 0),
+            link_secret=data.get("link_secret", ""),
         )
         draft.stored_schema = stored_schema
         draft.mark_saved()

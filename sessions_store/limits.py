@@ -6,6 +6,8 @@
   else's: a 404; the owner's own expired draft, a 410, is not a miss) within SESSION_ATTEMPT_WINDOW seconds, every further miss from that IP is
   refused until the window ends, so draft ids cannot be guessed at speed. The counter is read
   only on the miss path: a lookup of one's own draft costs no extra round trip.
+- Emailing a link to a draft: at most DRAFT_LINK_MAX_PER_DRAFT per draft and DRAFT_LINK_MAX_PER_IP
+  per IP within DRAFT_LINK_WINDOW seconds, so nobody can mail-bomb an address through us.
 
 A fixed window per key: one INCR (+ EXPIRE on the first hit) in a script, one round trip. If
 Redis is down the limit is not enforced; the request then fails on the draft store anyway.
@@ -36,6 +38,7 @@ return {count, ttl}
 class Verdict:
     allowed: bool
     retry_after: int = 0
+    kind: str = ""  # which limit refused
 
 
 def client_ip(request):
@@ -72,3 +75,17 @@ def allow_creation(request):
 def record_miss(request):
     """Count one lookup of a draft this IP may not see; refused over SESSION_MAX_ATTEMPTS."""
     return _hit("miss", client_ip(request), settings.SESSION_MAX_ATTEMPTS, settings.SESSION_ATTEMPT_WINDOW)
+
+
+def allow_link_email(request, draft_id):
+    """Count one emailed link to ``draft_id`` from this IP; the first limit it passes refuses."""
+    window = settings.DRAFT_LINK_WINDOW
+    for kind, ident, limit in (
+        ("link-ip", client_ip(request), settings.DRAFT_LINK_MAX_PER_IP),
+        ("link-draft", draft_id, settings.DRAFT_LINK_MAX_PER_DRAFT),
+    ):
+        verdict = _hit(kind, ident, limit, window)
+        if not verdict.allowed:
+            verdict.kind = kind
+            return verdict
+    return Verdict(allowed=True)

@@ -1,22 +1,12 @@
-"""Who owns a draft (the logged-in user, or the anonymous browser: its Django session + user agent),
+"""Who owns a draft (the logged-in user, or the anonymous browser: its Django session + browser family),
 and what a request tells about where a draft was made."""
 
 import secrets
 
-from .drafts import Owner, user_agent_hash
+from .drafts import Owner, exact_user_agent_hash, platform_of, user_agent_family, user_agent_hash
 
 SESSION_KEY = "draft_owner_token"
 USER_AGENT_MAX = 512
-
-_PLATFORMS = (
-    ("Android", "Android"),
-    ("iPhone", "iOS"),
-    ("iPad", "iOS"),
-    ("Windows", "Windows"),
-    ("Mac OS X", "macOS"),
-    ("CrOS", "ChromeOS"),
-    ("Linux", "Linux"),
-)
 
 
 def request_owner(request, *, create=False):
@@ -35,12 +25,12 @@ def request_owner(request, *, create=False):
             return None
         token = secrets.token_urlsafe(18)
         request.session[SESSION_KEY] = token
-    return Owner(key=f"a:{token}", user_agent_hash=_ua_hash(request))
+    return _owner(request, f"a:{token}")
 
 
 def user_owner(request, user):
     """``user`` as a draft owner, in the browser of ``request``."""
-    return Owner(key=f"u:{user.pk}", user_agent_hash=_ua_hash(request))
+    return _owner(request, f"u:{user.pk}")
 
 
 def anonymous_owner_from_session(request):
@@ -48,15 +38,20 @@ def anonymous_owner_from_session(request):
     token = request.session.get(SESSION_KEY)
     if token is None:
         return None
-    return Owner(key=f"a:{token}", user_agent_hash=_ua_hash(request))
+    return _owner(request, f"a:{token}")
 
 
 def forget_anonymous_owner(request):
     request.session.pop(SESSION_KEY, None)
 
 
-def _ua_hash(request):
-    return user_agent_hash(request.META.get("HTTP_USER_AGENT", ""))
+def _owner(request, key):
+    user_agent = request.META.get("HTTP_USER_AGENT", "")
+    return Owner(key=key, user_agent_hash=user_agent_hash(user_agent), exact_agent_hash=exact_user_agent_hash(user_agent))
+
+
+def request_user_agent_family(request):
+    return user_agent_family(request.META.get("HTTP_USER_AGENT", ""))
 
 
 def request_metadata(request):
@@ -64,7 +59,7 @@ def request_metadata(request):
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_MAX]
     platform = request.META.get("HTTP_SEC_CH_UA_PLATFORM", "").strip('"')
     if not platform:
-        platform = next((name for marker, name in _PLATFORMS if marker in user_agent), "Unknown")
+        platform = platform_of(user_agent) or "Unknown"
     return {
         "user_agent": user_agent,
         # REMOTE_ADDR only: behind a proxy, set it from X-Forwarded-For in the proxy layer

@@ -117,7 +117,10 @@ def test_it_creates_a_draft_owned_by_this_browser_from_the_first_typed_values(an
 
     # The draft is this browser's: not another browser's, nor this one with another user agent.
     assert browser().get(data["stepUrl"]).status_code == 404
-    assert anonymous.get(data["stepUrl"], HTTP_USER_AGENT=OTHER_UA).status_code == 404
+    other_browser = anonymous.get(data["stepUrl"], HTTP_USER_AGENT=OTHER_UA)
+    assert other_browser.status_code == 403
+    assert "This draft was started in another browser" in other_browser.content.decode()
+    assert "Harbour" not in other_browser.content.decode()
     json_error(autosave(browser(), data["autosaveUrl"], {"details-project_name": "Not mine"}), 404, "SESSION_NOT_FOUND")
     assert stored(draft_id).pending["details"]["data"]["details-project_name"] == ["Harbour"]
 

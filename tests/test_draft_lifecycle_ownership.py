@@ -82,11 +82,17 @@ def test_it_binds_an_anonymous_draft_to_its_browser_session_and_user_agent(anony
     attach(anonymous, draft_id)
     assert anonymous.get(step_url(draft_id, "requirements")).status_code == 200
 
-    # The same cookies sent by another user agent (a copied session cookie).
-    for url in _draft_urls(draft_id, _file_id(drafts_redis, draft_id)):
+    # The same cookies sent by a browser of another family (a copied session cookie): the pages
+    # say the draft was started in another browser (403), a download is not found (404).
+    *pages, download = _draft_urls(draft_id, _file_id(drafts_redis, draft_id))
+    for url in pages:
         response = anonymous.get(url, HTTP_USER_AGENT=PHONE_UA)
-        assert response.status_code == 404, url
+        assert response.status_code == 403, url
+        assert "This draft was started in another browser" in response.content.decode()
         assert NAME not in response.content.decode()
+    response = anonymous.get(download, HTTP_USER_AGENT=PHONE_UA)
+    assert response.status_code == 404
+    assert NAME not in response.content.decode()
     response = anonymous.post(discard_url(draft_id), HTTP_USER_AGENT=PHONE_UA)
     assert response.status_code == 404
 

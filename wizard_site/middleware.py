@@ -4,7 +4,8 @@ Redis outage itself, with the user's input; the API and autosave answer in JSON 
 - the draft store is unavailable: a 503 page, never a 500;
 - too many lookups of missing drafts: a 429 page;
 - a draft the request may not open: the project it became, a 410 for its expired or discarded
-  draft (with its Restore button while it can be restored), or a 404.
+  draft (with its Restore button while it can be restored), a 403 for its own draft in another
+  browser, or a 404.
 """
 
 import logging
@@ -54,6 +55,13 @@ def refusal_response(request, refused):
         return TemplateResponse(request, "projects/draft_discarded.html", context, status=410).render()
     if refused.kind == access.LIMITED:
         return too_many_lookups(request, refused.retry_after)
+    if refused.kind == access.OTHER_BROWSER:
+        # 403, not 404: the request holds the token that made the draft, the draft is there and
+        # safe, and it is refused only here. A 404 would tell the person (and their browser's
+        # history) that it is gone. Nothing of the draft is shown.
+        return TemplateResponse(
+            request, "projects/draft_other_browser.html", {"started_in": refused.started_in}, status=403
+        ).render()
     return not_found(request)
 
 

@@ -222,6 +222,25 @@ DRAFT_HISTORY_BYTES = envint("DRAFT_HISTORY_BYTES", 16384, minimum=0)
 # How long before a draft expires an open page warns, with a "Keep my draft" button.
 DRAFT_EXPIRY_WARNING = envint("DRAFT_EXPIRY_WARNING", 600, minimum=0)
 
+# --- Emailed links to a draft (projects.services.draft_send_link): at most this many a window
+# per draft and per IP address.
+DRAFT_LINK_MAX_PER_DRAFT = envint("DRAFT_LINK_MAX_PER_DRAFT", 5, minimum=1)
+DRAFT_LINK_MAX_PER_IP = envint("DRAFT_LINK_MAX_PER_IP", 20, minimum=1)
+DRAFT_LINK_WINDOW = envint("DRAFT_LINK_WINDOW", 3600, minimum=1)
+
+# --- Mail: printed to the console while DEBUG is on, sent by SMTP otherwise.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1)  # a dead mail server is an error, not a hang
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")  # the file backend's folder
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "Project Wizard <noreply@localhost>"
+
 # --- Uploads: a temporary area namespaced by draft until the commit, then permanent storage.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 DRAFT_UPLOAD_ROOT = Path(os.environ.get("DRAFT_UPLOAD_ROOT", MEDIA_ROOT / "drafts"))
