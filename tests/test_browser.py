@@ -262,7 +262,7 @@ def test_it_saves_as_soon_as_the_browser_is_back_online(browser_pages):
 # --- (4) two tabs, one draft -----------------------------------------------------------------
 
 
-def test_it_tells_the_second_tab_that_the_draft_changed_elsewhere(browser_pages):
+def test_it_asks_the_second_tab_which_answer_to_keep_when_both_changed_one(browser_pages):
     browser_pages.allow(r"status of 409")
     context = browser_pages.context()
     tab_a = browser_pages.page(context)
@@ -280,15 +280,29 @@ def test_it_tells_the_second_tab_that_the_draft_changed_elsewhere(browser_pages)
     expect(tab_a.get_by_label("Client name")).to_have_value("Written in tab A")
     tab_b.get_by_label("Client name").fill("Written in tab B")
 
-    expect(tab_b.locator("#autosave-conflict")).to_be_visible()
-    expect(tab_b.locator("#autosave-conflict")).to_contain_text("changed in another tab or window")
-    expect(status(tab_b)).to_have_text("Not saved")
+    # Both changed the same answer: tab B shows tab A's beside its own, and saves nothing yet.
+    choice = tab_b.locator("#field-details-client_name .conflict")
+    expect(choice).to_be_visible()
+    expect(choice).to_contain_text("Saved in another tab or window: Written in tab A")
+    expect(status(tab_b)).to_have_text("Not saved: choose which answers to keep")
     browser_pages.screenshot(tab_b, "conflict")
     assert stored_pending(draft_id_of(tab_a))["details-client_name"] == ["Written in tab A"]
 
-    tab_b.locator("#autosave-reload").click()
+    choice.get_by_role("button", name="Use this instead").click()
     expect(tab_b.get_by_label("Client name")).to_have_value("Written in tab A")
-    expect(tab_b.locator("#autosave-conflict")).to_be_hidden()
+    expect(choice).to_have_count(0)
+    expect(status(tab_b)).to_have_text(SAVED)
+    assert stored_pending(draft_id_of(tab_a))["details-client_name"] == ["Written in tab A"]
+
+    # Different answers in each tab: merged, and shown in the other tab's untouched fields.
+    tab_a.get_by_label("Project location").fill("Bristol, from tab A")
+    expect(status(tab_a)).to_have_text(SAVED)
+    tab_b.get_by_label("Client phone").fill("+44 20 7946 0000")
+    expect(status(tab_b)).to_have_text(SAVED)
+    expect(tab_b.get_by_label("Project location")).to_have_value("Bristol, from tab A")
+    pending = stored_pending(draft_id_of(tab_a))
+    assert pending["details-project_location"] == ["Bristol, from tab A"]
+    assert pending["details-client_phone"] == ["+44 20 7946 0000"]
 
 
 # --- (5) without JavaScript --------------------------------------------------------------------

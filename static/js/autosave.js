@@ -12,6 +12,14 @@
  * - Errors are quiet: a status line, a retry with backoff when offline, a message under a field
  *   only once the user has touched it. Focus never moves, typing is never blocked.
  * - Content Security Policy: no inline styles, no eval; state is shown with classes and `hidden`.
+ * - Nothing typed is lost (issue 10):
+ *   - Every save is first written to localStorage ("pw-pending:<autosave url>") and removed when
+ *     the server has answered. What is left there (the save on leaving a page, a save while
+ *     offline, a closed tab) is sent again when a page of that draft is next open and online:
+ *     first for the other steps, then this page's own values are put back in the form and saved.
+ *   - A save from an older revision is merged by the server (fields changed only elsewhere are
+ *     kept, and shown here in fields the user has not touched); an answer changed here and
+ *     elsewhere differently comes back as a conflict: both are shown, and the person chooses.
  */
 (function () {
   "use strict";
@@ -44,6 +52,9 @@
   var touched = {}; // input names the user changed or left on this page
   var savedValues = null; // fingerprint() of the last values the server has
   var lastErrors = {};
+  var conflicts = {}; // input name -> the other value, until the person chooses
+  var PENDING = "pw-pending:";
+  var PENDING_MAX = 50;
 
   // --- what is sent --------------------------------------------------------------------------
 
@@ -79,6 +90,49 @@
 
   function versionInput() {
     return form.querySelector("input[name=draft_version]");
+  }
+
+  // --- saves kept on this device until the server has them ---------------------------------------
+
+  function keep(saveUrl, body) {
+    try {
+      var keys = [];
+      for (var i = 0; i < localStorage.length; i++) {
+        var key = localStorage.key(i);
+        if (key && key.indexOf(PENDING) === 0 && key !== PENDING + saveUrl) keys.push(key);
+      }
+      if (keys.length >= PENDING_MAX) {
+        keys.sort(function (a, b) { return (pendingAt(a) || 0) - (pendingAt(b) || 0); });
+        localStorage.removeItem(keys[0]);
+      }
+      localStorage.setItem(PENDING + saveUrl, JSON.stringify({ body: body.toString(), at: Date.now() }));
+      return true;
+    } catch (error) {
+      return false; // storage full or refused: the save still goes to the server
+    }
+  }
+
+  function pendingAt(key) {
+    try { return JSON.parse(localStorage.getItem(key)).at; } catch (error) { return 0; }
+  }
+
+  function kept(saveUrl) {
+    try {
+      var entry = JSON.parse(localStorage.getItem(PENDING + saveUrl) || "null");
+      return entry && typeof entry.body === "string" ? entry : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function forget(saveUrl) {
+    try { localStorage.removeItem(PENDING + saveUrl); } catch (error) { /* nothing kept */ }
+  }
+
+  function draftOf(saveUrl) {
+    // "/projects/new/<draft>/<step>/autosave/" -> "/projects/new/<draft>/" (null for a new draft)
+    var match = /^(\/projects\/new\/[0-9a-f-]{36}\/)[a-z]+\/autosave\/$/.exec(saveUrl);
+    return match ? match[1] : null;
   }
 
   // --- status line ---------------------------------------------------------------------------
@@ -183,6 +237,86 @@
     });
   }
 
+  // --- values from elsewhere: merged ones, and conflicts ------------------------------------------
+
+  function setValue(name, values) {
+    values = values || [];
+    sameName(name).forEach(function (item) {
+      if (item.type === "checkbox" || item.type === "radio") {
+        item.checked = values.indexOf(item.value) !== -1;
+      } else if (item.type !== "file" && item.type !== "hidden") {
+        item.value = values.length ? values[0] : "";
+      }
+    });
+  }
+
+  function showUpdates(updated) {
+    // Saved elsewhere and merged in: shown in the fields this page has not touched.
+    Object.keys(updated || {}).forEach(function (name) {
+      if (touched[name] || conflicts[name]) return;
+      var element = fieldElement(name);
+      if (!element || element === document.activeElement) return;
+      setValue(name, updated[name]);
+    });
+    savedValues = fingerprint(payload());
+  }
+
+  function conflictId(name) {
+    var element = fieldElement(name);
+    return (element && element.id ? element.id : name) + "-conflict";
+  }
+
+  function resolved(name) {
+    delete conflicts[name];
+    var box = document.getElementById(conflictId(name));
+    if (box) box.parentNode.removeChild(box);
+    if (!Object.keys(conflicts).length) {
+      stopped = false;
+      changes += 1;
+      save();
+    }
+  }
+
+  function showConflicts(found) {
+    Object.keys(found).forEach(function (name) {
+      var element = fieldElement(name);
+      if (!element) return;
+      var theirs = found[name].theirs || [];
+      conflicts[name] = theirs;
+      var id = conflictId(name);
+      var box = document.getElementById(id);
+      if (box) box.parentNode.removeChild(box);
+      box = document.createElement("div");
+      box.className = "conflict";
+      box.id = id;
+      var text = document.createElement("p");
+      text.appendChild(document.createTextNode("Saved in another tab or window: "));
+      var value = document.createElement("strong");
+      value.textContent = theirs.join(", ") || "(empty)";
+      text.appendChild(value);
+      box.appendChild(text);
+      var useTheirs = document.createElement("button");
+      useTheirs.type = "button";
+      useTheirs.className = "secondary";
+      useTheirs.textContent = "Use this instead";
+      useTheirs.addEventListener("click", function () {
+        setValue(name, theirs);
+        resolved(name);
+      });
+      var keepMine = document.createElement("button");
+      keepMine.type = "button";
+      keepMine.className = "secondary";
+      keepMine.textContent = "Keep mine";
+      keepMine.addEventListener("click", function () { resolved(name); });
+      box.appendChild(useTheirs);
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(keepMine);
+      var wrapper = document.getElementById("field-" + name);
+      if (wrapper) wrapper.appendChild(box);
+      else element.insertAdjacentElement("afterend", box);
+    });
+  }
+
   // --- saving --------------------------------------------------------------------------------
 
   function dirty() {
@@ -199,6 +333,7 @@
 
   function saved(data, sent, values) {
     failures = 0;
+    forget(url);
     savedChanges = Math.max(savedChanges, sent);
     savedValues = values;
     if (!data || data.saved === false) {
@@ -231,6 +366,7 @@
     }
     lastErrors = data.errors || {};
     renderErrors();
+    showUpdates(data.updated);
     setStatus("Saved at " + clock(data.savedAt), "saved");
     if (data.expiresAt) {
       // A save restarts the draft's lifetime: tell the expiry warning (expiry.js).
@@ -239,12 +375,13 @@
   }
 
   function offline() {
+    var onDevice = !!kept(url);
     if (failures < RETRY_DELAYS.length) {
-      setStatus("Offline, retrying…", "offline");
+      setStatus(onDevice ? "Saved on this device — will sync when you are back online" : "Offline, retrying…", "offline");
       clearTimeout(retryTimer);
       retryTimer = setTimeout(save, RETRY_DELAYS[failures]);
     } else {
-      setStatus("Could not save", "error");
+      setStatus(onDevice ? "Saved on this device — will sync when you are back online" : "Could not save", onDevice ? "offline" : "error");
     }
     failures += 1;
   }
@@ -252,7 +389,14 @@
   function refused(response, error) {
     var code = error.code || "";
     var status = response.status;
-    if (status === 409) {
+    if (status !== 429 && status !== 503) forget(url); // a final answer: nothing to send again
+    if (status === 409 && error.conflicts) {
+      // Changed here and elsewhere: nothing was saved; the page now holds the latest revision.
+      var version = versionInput();
+      if (version && error.version !== undefined) version.value = String(error.version);
+      showConflicts(error.conflicts);
+      stop("Not saved: choose which answers to keep", "error");
+    } else if (status === 409) {
       if (conflictBox) conflictBox.hidden = false;
       stop("Not saved", "error");
     } else if (status === 410 || status === 404) {
@@ -297,6 +441,7 @@
       return Promise.resolve();
     }
     sendingChanges = sent;
+    if (draftOf(url)) keep(url, body); // a new draft's first save is not replayed: it would start another
     setStatus("Saving…", "saving");
     var request = {
       method: "POST",
@@ -407,6 +552,7 @@
     // request would go out, and on step 1 start a second draft.)
     var body = payload();
     savedChanges = changes;
+    if (draftOf(url)) keep(url, body); // sent again by the next page if this one does not land first
     var sent = false;
     try {
       sent = navigator.sendBeacon && navigator.sendBeacon(url, body);
@@ -432,4 +578,74 @@
     // Back/forward cache: this page's draft_version may be old by now.
     if (event.persisted) window.location.reload();
   });
+
+  // --- at load: what this device still holds for this draft ----------------------------------------
+
+  function replayOthers() {
+    // Saves of the draft's other steps left on this device: send them as they were.
+    var draft = draftOf(url);
+    var others = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var key = localStorage.key(i);
+        if (!key || key.indexOf(PENDING) !== 0) continue;
+        var other = key.slice(PENDING.length);
+        if (other !== url && draftOf(other) === draft) others.push(other);
+      }
+    } catch (error) {
+      return Promise.resolve();
+    }
+    return others.reduce(function (previous, other) {
+      return previous.then(function () {
+        var entry = kept(other);
+        if (!entry) return null;
+        return fetch(other, {
+          method: "POST",
+          body: new URLSearchParams(entry.body),
+          credentials: "same-origin",
+          headers: { "X-Requested-With": "fetch", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        }).then(
+          function (response) {
+            // Kept for that step's page when the server could not take it now (busy), or asks the
+            // person to choose (409): that page shows the values and the question.
+            if (response.ok || response.status === 404 || response.status === 410) forget(other);
+          },
+          function () { /* still offline: kept for later */ }
+        );
+      });
+    }, Promise.resolve());
+  }
+
+  function restoreOwn() {
+    // This page's own values left on this device (typed just before a reload or on leaving, or
+    // offline) may be newer than what the page was rendered with: put them back in the form and
+    // save them from the revision they were typed on, so the server merges them with whatever
+    // was saved since (or asks the person about an answer changed both ways).
+    var entry = kept(url);
+    if (!entry) return;
+    var values = new URLSearchParams(entry.body);
+    var names = {};
+    values.forEach(function (value, name) {
+      if (name === "csrfmiddlewaretoken") return;
+      (names[name] = names[name] || []).push(value);
+    });
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=checkbox][name]"), function (box) {
+      if (!names[box.name] && box.name.indexOf(step + "-") === 0) box.checked = false; // unticked then
+    });
+    Object.keys(names).forEach(function (name) {
+      if (name === "draft_version") {
+        var version = versionInput();
+        if (version) version.value = names[name][0];
+        return;
+      }
+      setValue(name, names[name]);
+      touched[name] = true;
+    });
+    changes += 1;
+    save();
+  }
+
+  if (draftOf(url)) {
+    replayOthers().then(restoreOwn);
+  }
 })();
