@@ -2,8 +2,8 @@
 
 Views call one of these and translate its outcome into HTTP; they never write to the store.
 One exception to "the service writes": on the wizard's pages formtools' storage is the unit of
-work. ``draft_start`` and ``draft_submit_step`` change the draft that storage holds, and
-``DraftStorage.update_response`` writes it once per request (two Redis round trips at most).
+work. ``draft_start``, ``draft_submit_step`` and ``draft_keep_documents`` change the draft that
+storage holds, and ``DraftStorage.update_response`` writes it once per request (two Redis round trips at most).
 """
 
 from .commit import DocumentMissing, project_create, project_create_from_draft
@@ -18,6 +18,7 @@ from .drafts import (
     draft_create,
     draft_discard,
     draft_extend,
+    draft_keep_documents,
     draft_reopen_step,
     draft_start,
     draft_submit_step,
@@ -27,6 +28,7 @@ from .drafts import (
 __all__ = [
     "DocumentMissing", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
     "draft_autosave", "draft_check_revision", "draft_claim", "draft_create", "draft_discard",
-    "draft_extend", "draft_reopen_step", "draft_start", "draft_submit_step", "draft_update",
+    "draft_extend", "draft_keep_documents", "draft_reopen_step", "draft_start", "draft_submit_step",
+    "draft_update",
     "project_create", "project_create_from_draft",
 ]
