@@ -1,6 +1,7 @@
 """The four step forms. Forms only validate; saving is projects.services' job."""
 
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -143,28 +144,50 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """One field, many files: cleans to a list of uploaded files."""
+    """One field, many files: cleans to ``[(uploaded file, problem or None)]`` in the order chosen.
+
+    A file this field refuses (an empty one) is not an error of the whole field: the form refuses
+    each bad file on its own, so that one never takes the good ones with it."""
 
     widget = MultipleFileInput
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
-        cleaned, problems = [], []
+        chosen = []
         for item in files:
             if not item:
                 continue
             try:
-                cleaned.append(super().clean(item, initial))
+                chosen.append((super().clean(item, initial), None))
             except forms.ValidationError as exc:
                 # Say which file: "The submitted file is empty" alone does not help with ten.
                 name = display_name(getattr(item, "name", "file"))
                 if getattr(exc, "code", "") == "empty":
-                    problems.append(f"“{name}” is empty (0 bytes).")
+                    chosen.append((item, f"“{name}” is empty (0 bytes)."))
                 else:
-                    problems.append(f"“{name}”: {' '.join(exc.messages)}")
-        if problems:
-            raise forms.ValidationError(problems)
-        return cleaned
+                    chosen.append((item, f"“{name}”: {' '.join(exc.messages)}"))
+        return chosen
+
+
+@dataclass
+class DocumentChanges:
+    """What a requirements submit does to the draft's documents, valid or not."""
+
+    add: list = field(default_factory=list)  # [(uploaded file, Kind)], in the order chosen
+    remove: set = field(default_factory=set)  # ids of attached documents
+
+
+def _screen(uploaded):
+    """``(Kind, None)`` for a file that may be attached, ``(None, why not)`` otherwise."""
+    if uploaded.size > settings.UPLOAD_MAX_FILE_SIZE:
+        return None, (
+            f"“{display_name(uploaded.name)}” is {filesizeformat(uploaded.size)}: each file must be "
+            f"{filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)} or smaller."
+        )
+    try:
+        return identify(uploaded), None
+    except RejectedFile as exc:
+        return None, str(exc)
 
 
 class RequirementsForm(StepForm):
@@ -191,61 +214,82 @@ class RequirementsForm(StepForm):
 
     def __init__(self, *args, attached=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.attached = list(attached)
-        self.fields["remove"].choices = [(item["id"], item["name"]) for item in self.attached]
-        if not self.attached:
-            # Nothing attached yet: at least one file is required (checked in clean()).
-            self.fields["documents"].label = "Requirements documents"
-            self.fields["documents"].show_required = True
+        self.document_changes = DocumentChanges()
         self.fields["documents"].help_text = (
             f"{ACCEPTED_LABELS}. Up to {filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)} each, "
             f"{filesizeformat(settings.UPLOAD_MAX_DRAFT_SIZE)} and {settings.UPLOAD_MAX_FILES} "
             "files in all. You can select several files at once."
         )
+        self.show_attached(attached)
+
+    def show_attached(self, attached):
+        """The draft's documents: what "remove" may name, and the file input's label. Called
+        again when a refused submit attached its good files, so the page shows them as attached."""
+        self.attached = list(attached)
+        self.fields["remove"].choices = [(item["id"], item["name"]) for item in self.attached]
+        documents = self.fields["documents"]
+        # Nothing attached yet: at least one file is required (checked in clean()).
+        documents.label, documents.show_required = (
+            ("Add documents", False) if self.attached else ("Requirements documents", True)
+        )
+        self._bound_fields_cache.pop("documents", None)  # a BoundField keeps the label it was built with
 
     def clean_documents(self):
-        accepted, problems = [], []
-        for uploaded in self.cleaned_data["documents"]:
-            name = display_name(uploaded.name)
-            if uploaded.size > settings.UPLOAD_MAX_FILE_SIZE:
-                problems.append(
-                    f"“{name}” is {filesizeformat(uploaded.size)}: each file must be "
-                    f"{filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)} or smaller."
-                )
-                continue
-            try:
-                kind = identify(uploaded)
-            except RejectedFile as exc:
-                problems.append(str(exc))
-                continue
-            accepted.append((uploaded, kind))
-        if problems:
-            raise forms.ValidationError(problems)
-        return accepted
+        """Each file on its own: ``[(uploaded file, Kind or None, problem or None)]``."""
+        screened = []
+        for uploaded, problem in self.cleaned_data["documents"]:
+            kind, problem = (None, problem) if problem else _screen(uploaded)
+            screened.append((uploaded, kind, problem))
+        return screened
 
     def clean(self):
+        """Every good file is accepted and each bad one refused with its name and why, in the
+        order chosen; the count and total-size limits refuse only the files that overflow them.
+        ``document_changes`` holds what the submit does to the draft's documents, whether or not
+        the rest of the step is valid (services.draft_keep_documents)."""
         cleaned = super().clean()
-        if "documents" not in cleaned:
-            return cleaned
         removing = set(cleaned.get("remove") or [])
         kept = [item for item in self.attached if item["id"] not in removing]
-        new = cleaned["documents"]
-        if not kept and not new:
+        kept_size = sum(item["size"] for item in kept)
+        count, total = len(kept), kept_size
+        accepted, refused = [], []
+        for uploaded, kind, problem in cleaned.get("documents", []):
+            name = display_name(uploaded.name)
+            if problem:
+                refused.append(problem)
+            elif count >= settings.UPLOAD_MAX_FILES:
+                refused.append(
+                    f"“{name}” was not added: a project can have at most {settings.UPLOAD_MAX_FILES} "
+                    "documents. Remove one to make room for another."
+                )
+            elif total + uploaded.size > settings.UPLOAD_MAX_DRAFT_SIZE:
+                refused.append(
+                    f"“{name}” was not added: all documents together must be "
+                    f"{filesizeformat(settings.UPLOAD_MAX_DRAFT_SIZE)} or less, and with it they "
+                    f"would make {filesizeformat(total + uploaded.size)}."
+                )
+            else:
+                accepted.append((uploaded, kind))
+                count, total = count + 1, total + uploaded.size
+        # Removing is refused only where it would leave no document at all.
+        self.document_changes = DocumentChanges(add=accepted, remove=removing if kept or accepted else set())
+        for message in refused:
+            self.add_error("documents", message)
+        if not kept and not accepted and not refused:
             self.add_error("documents", "Attach at least one requirements document.")
-        elif len(kept) + len(new) > settings.UPLOAD_MAX_FILES:
+        # Documents attached before a limit was lowered (found again when the project is created).
+        if len(kept) > settings.UPLOAD_MAX_FILES:
             self.add_error(
                 "documents",
                 f"A project can have at most {settings.UPLOAD_MAX_FILES} documents; "
-                f"this would make {len(kept) + len(new)}. Remove some first.",
+                f"this would make {len(kept)}. Remove some first.",
             )
-        else:
-            total = sum(item["size"] for item in kept) + sum(f.size for f, _ in new)
-            if total > settings.UPLOAD_MAX_DRAFT_SIZE:
-                self.add_error(
-                    "documents",
-                    f"All documents together must be {filesizeformat(settings.UPLOAD_MAX_DRAFT_SIZE)} "
-                    f"or less; this would make {filesizeformat(total)}.",
-                )
+        elif kept_size > settings.UPLOAD_MAX_DRAFT_SIZE:
+            self.add_error(
+                "documents",
+                f"All documents together must be {filesizeformat(settings.UPLOAD_MAX_DRAFT_SIZE)} "
+                f"or less; this would make {filesizeformat(kept_size)}.",
+            )
         return cleaned
 
 

@@ -8,7 +8,8 @@ What this class changes in formtools, and why (see shared/notes/formtools.md):
   ``wizard_goto_step`` are checked, never trusted: a step whose earlier steps are incomplete is
   answered with a redirect to the first incomplete step (the seed's INVALID_STEP).
 - Documents: one multiple-file field, kept in the draft's own file list (formtools keeps one
-  file per field), stored under a per-draft temporary folder.
+  file per field), stored under a per-draft temporary folder. A refused requirements submit still
+  attaches its good files (services.draft_keep_documents); each refused one is named on the page.
 - The final POST commits directly (no GET-that-commits ``done`` URL), under a per-draft lock,
   and the Project's unique ``draft_id`` makes the commit happen exactly once
   (services.project_create_from_draft).
@@ -46,6 +47,7 @@ from .services import (
     DraftConflicts,
     DraftStale,
     RateLimited,
+    draft_keep_documents,
     draft_merge_step,
     draft_reopen_step,
     draft_start,
@@ -74,6 +76,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
         self.owner = request_owner(request)
         self.notice = None
         self.restored_at = None
+        self.attached_now = []
         self.store_down = False
         self._new_tmp_files = []
         try:
@@ -190,6 +193,10 @@ class ProjectWizard(NamedUrlSessionWizardView):
                 return self.invalid_step(steps.first_incomplete_step(draft))
             return self.render_goto_step(goto)
         if not valid:
+            if draft is not None and step == "requirements":
+                # The good files are attached all the same; the refused ones are named on the page.
+                self.keep_files(*draft_keep_documents(draft=draft, form=form, file_storage=self.file_storage))
+                form.show_attached(draft.files)
             return self.render(form)
         if draft is None:
             try:
@@ -243,11 +250,16 @@ class ProjectWizard(NamedUrlSessionWizardView):
         return form
 
     def submit_step(self, step, form, valid):
-        added, removed = draft_submit_step(
-            draft=self.storage.draft, step=step, form=form, valid=valid, file_storage=self.file_storage
+        self.keep_files(
+            *draft_submit_step(draft=self.storage.draft, step=step, form=form, valid=valid, file_storage=self.file_storage)
         )
+
+    def keep_files(self, added, removed):
+        """Files stored by this request (deleted again if the draft's write fails), and files
+        removed from the draft (deleted once the response is complete)."""
         self._new_tmp_files.extend(added)
         self.storage.discard_files_after_response(removed)
+        self.attached_now = [item["name"] for item in self.storage.draft.files if item["tmp_name"] in added]
 
     # --- formtools hooks ---------------------------------------------------------------------
 
@@ -341,6 +353,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
         for name in self._new_tmp_files:
             self.file_storage.delete(name)
         self._new_tmp_files = []
+        self.attached_now = []
 
     # --- rendering ---------------------------------------------------------------------------
 
@@ -372,6 +385,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
                 "prev_step": self.get_prev_step(current),
                 "now": clock.now(),
                 "restored_at": self.restored_at,
+                "attached_now": self.attached_now,
                 "autosave_url": self.autosave_url(current),
                 "autosave_delay": settings.AUTOSAVE_DELAY_MS,
                 "expiry_warning": settings.DRAFT_EXPIRY_WARNING,

@@ -140,10 +140,12 @@ def test_it_names_the_empty_file(owner_client, settings, draft_id):
     assert href == "#id_requirements-documents"
     assert "“empty.pdf”" in text and "empty (0 bytes)" in text
     assert "spec.pdf" not in text
-    assert files_on_disk(settings.MEDIA_ROOT) == []
+    # The good file chosen with it is kept (issue 10 g).
+    assert [item["name"] for item in load_draft(draft_id).files] == ["spec.pdf"]
+    assert len(files_on_disk(settings.MEDIA_ROOT)) == 1
 
 
-def test_it_names_every_refused_file_and_keeps_none_of_the_post(owner_client, settings, draft_id):
+def test_it_names_every_refused_file_and_keeps_only_the_good_ones(owner_client, settings, draft_id):
     files = [
         upload("good.pdf", pdf_bytes()),
         upload("virus.pdf", EXE_BYTES),
@@ -159,8 +161,9 @@ def test_it_names_every_refused_file_and_keeps_none_of_the_post(owner_client, se
     )
     assert len(summary_links(response)) == 2
     assert "Typed notes &lt;kept&gt;</textarea>" in response.content.decode()
-    assert load_draft(draft_id).files == []
-    assert files_on_disk(settings.MEDIA_ROOT) == []
+    files = load_draft(draft_id).files
+    assert [item["name"] for item in files] == ["good.pdf", "also-good.png"]
+    assert sorted(files_on_disk(settings.MEDIA_ROOT)) == sorted(f"drafts/{item['tmp_name']}" for item in files)
 
 
 def test_it_accepts_a_file_of_exactly_the_size_limit(owner_client, settings, draft_id):
@@ -193,8 +196,9 @@ def test_it_refuses_a_file_over_the_size_limit(owner_client, settings, draft_id)
 
     assert_refused_with(response, "“big.pdf” is 2.1 KB: each file must be 1.0 KB or smaller.")
     assert "Up to 1.0 KB each" in html.unescape(response.content.decode()).replace("\xa0", " ")
-    assert load_draft(draft_id).files == []
-    assert files_on_disk(settings.MEDIA_ROOT) == []
+    [item] = load_draft(draft_id).files
+    assert item["name"] == "small.pdf"
+    assert files_on_disk(settings.MEDIA_ROOT) == [f"drafts/{item['tmp_name']}"]
 
 
 def test_it_refuses_files_over_the_total_for_one_draft_in_one_post(owner_client, settings, draft_id):
@@ -206,11 +210,15 @@ def test_it_refuses_files_over_the_total_for_one_draft_in_one_post(owner_client,
     assert response.status_code == 200
     [(href, text)] = summary_links(response)
     assert href == "#id_requirements-documents"
-    assert f"All documents together must be {2 * size} bytes or less; this would make {3 * size} bytes." in text
-    assert load_draft(draft_id).files == []
-    assert files_on_disk(settings.MEDIA_ROOT) == []
+    assert text.endswith(
+        f"“part2.pdf” was not added: all documents together must be {2 * size} bytes or less, "
+        f"and with it they would make {3 * size} bytes."
+    )
+    # Only the file over the total is refused: the two before it are kept.
+    assert [item["name"] for item in load_draft(draft_id).files] == ["part0.pdf", "part1.pdf"]
+    assert len(files_on_disk(settings.MEDIA_ROOT)) == 2
 
-    response = post_documents(owner_client, draft_id, [upload(f"part{n}.pdf", pdf_bytes()) for n in range(2)])
+    response = post_documents(owner_client, draft_id, [])
     assert response.status_code == 302, summary_links(response)
     assert [item["name"] for item in load_draft(draft_id).files] == ["part0.pdf", "part1.pdf"]
 
@@ -223,7 +231,10 @@ def test_it_counts_attached_files_in_the_total_for_one_draft(owner_client, setti
     response = post_documents(owner_client, draft_id, [upload("c.pdf", pdf_bytes())])
 
     assert response.status_code == 200
-    assert any("All documents together must be" in text for _, text in summary_links(response))
+    assert [text.split(": ", 1)[1] for _, text in summary_links(response)] == [
+        f"“c.pdf” was not added: all documents together must be {2 * size} bytes or less, "
+        f"and with it they would make {3 * size} bytes."
+    ]
     assert load_draft(draft_id).files == [first, second]
     assert len(files_on_disk(draft_folder(settings, draft_id))) == 2
 
@@ -240,12 +251,13 @@ def test_it_refuses_more_files_than_the_limit(owner_client, settings, draft_id):
 
     assert response.status_code == 200
     assert [text.split(": ", 1)[1] for _, text in summary_links(response)] == [
-        "A project can have at most 3 documents; this would make 4. Remove some first."
+        "“f3.pdf” was not added: a project can have at most 3 documents. Remove one to make room for another."
     ]
-    assert load_draft(draft_id).files == []
-    assert files_on_disk(settings.MEDIA_ROOT) == []
+    # Only the file over the limit is refused: the three before it are kept.
+    assert [item["name"] for item in load_draft(draft_id).files] == ["f0.pdf", "f1.pdf", "f2.pdf"]
+    assert len(files_on_disk(settings.MEDIA_ROOT)) == 3
 
-    assert len(attach(owner_client, draft_id, *[upload(f"f{n}.pdf", pdf_bytes()) for n in range(3)])) == 3
+    assert len(attach(owner_client, draft_id)) == 3
 
 
 def test_it_counts_attached_files_in_the_file_limit(owner_client, settings, draft_id):
@@ -256,7 +268,7 @@ def test_it_counts_attached_files_in_the_file_limit(owner_client, settings, draf
 
     assert response.status_code == 200
     assert any(
-        text.endswith("A project can have at most 2 documents; this would make 3. Remove some first.")
+        text.endswith("“c.pdf” was not added: a project can have at most 2 documents. Remove one to make room for another.")
         for _, text in summary_links(response)
     )
     assert load_draft(draft_id).files == [first, second]
@@ -269,14 +281,19 @@ def test_it_counts_attached_files_in_the_file_limit(owner_client, settings, draf
 # One over the limit, and several over (formerly a bare "Bad Request (400)" past UPLOAD_MAX_FILES + 5).
 @pytest.mark.parametrize("over", [1, 6], ids=["one too many", "several too many"])
 def test_it_refuses_too_many_files_with_a_message_on_the_step_page(owner_client, settings, draft_id, over):
-    count = settings.UPLOAD_MAX_FILES + over
-    response = post_documents(owner_client, draft_id, [upload(f"f{n}.txt", b"x") for n in range(count)])
+    limit = settings.UPLOAD_MAX_FILES
+    response = post_documents(owner_client, draft_id, [upload(f"f{n}.txt", b"x") for n in range(limit + over)])
 
+    # One message for each file over the limit, naming it; the files within it are kept.
     assert_refused_with(
         response,
-        f"A project can have at most {settings.UPLOAD_MAX_FILES} documents; this would make {count}. Remove some first.",
+        *[
+            f"“f{n}.txt” was not added: a project can have at most {limit} documents. Remove one to make room for another."
+            for n in range(limit, limit + over)
+        ],
     )
-    assert load_draft(draft_id).files == []
+    assert len(summary_links(response)) == over
+    assert [item["name"] for item in load_draft(draft_id).files] == [f"f{n}.txt" for n in range(limit)]
 
 
 def test_it_requires_at_least_one_document(owner_client, settings, draft_id):

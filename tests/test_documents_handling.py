@@ -202,8 +202,9 @@ def test_it_stores_nothing_new_when_a_post_is_refused(owner_client, settings, dr
     before = load_draft(draft_id)
     disk_before = files_on_disk(settings.MEDIA_ROOT)
 
+    # Every file chosen is refused, and removing the only document would leave none.
     response = post_documents(
-        owner_client, draft_id, [upload("new.pdf", pdf_bytes("new")), upload("bad.pdf", EXE_BYTES)], remove=[kept["id"]]
+        owner_client, draft_id, [upload("bad.pdf", EXE_BYTES), upload("tool.exe", EXE_BYTES)], remove=[kept["id"]]
     )
 
     assert response.status_code == 200

@@ -2,8 +2,8 @@
 
 Views call one of these and translate its outcome into HTTP; they never write to the store.
 One exception to "the service writes": on the wizard's pages formtools' storage is the unit of
-work. ``draft_start`` and ``draft_submit_step`` change the draft that storage holds, and
-``DraftStorage.update_response`` writes it once per request (two Redis round trips at most).
+work. ``draft_start``, ``draft_submit_step`` and ``draft_keep_documents`` change the draft that
+storage holds, and ``DraftStorage.update_response`` writes it once per request (two Redis round trips at most).
 """
 
 from .commit import DocumentMissing, project_create, project_create_from_draft
@@ -20,6 +20,7 @@ from .drafts import (
     draft_discard,
     draft_extend,
     draft_keep,
+    draft_keep_documents,
     draft_merge_step,
     draft_reopen_step,
     draft_restore,
@@ -33,7 +34,7 @@ from .links import LinkNotSent, LinkRateLimited, draft_open_link, draft_send_lin
 __all__ = [
     "DocumentMissing", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
     "draft_autosave", "draft_claim", "draft_create", "draft_delete",
-    "draft_discard", "draft_extend", "draft_keep", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_start",
+    "draft_discard", "draft_extend", "draft_keep", "draft_keep_documents", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_start",
     "draft_start_from", "draft_submit_step", "draft_update",
     "LinkNotSent", "LinkRateLimited", "draft_open_link", "draft_send_link",
     "project_create", "project_create_from_draft",

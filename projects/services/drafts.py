@@ -130,16 +130,28 @@ def _once_more_after_a_navigation(attempt):
 # --- the wizard's pages (the storage writes; see the package docstring) --------------------------
 
 def draft_submit_step(*, draft, step, form, valid, file_storage):
-    """Submit ``form`` as ``step``'s values; a valid requirements step also stores its new
-    documents (returns their temporary names) and queues removed ones (the second value)."""
+    """Submit ``form`` as ``step``'s values. A requirements step also changes the draft's
+    documents, valid or not (see draft_keep_documents): returns the temporary names of the files
+    it stored and of those it removes."""
     _submit(draft, step, steps.step_values(step, form.data), valid)
-    if not (valid and step == "requirements"):
+    if step != "requirements":
         return [], []
-    removing = set(form.cleaned_data.get("remove") or [])
-    removed = [item for item in draft.files if item["id"] in removing]
-    kept = [item for item in draft.files if item["id"] not in removing]
+    return draft_keep_documents(draft=draft, form=form, file_storage=file_storage)
+
+
+def draft_keep_documents(*, draft, form, file_storage):
+    """A requirements submit's document changes, kept even when the step is refused (a bad file
+    or another answer that needs fixing): each accepted new file is stored and attached, the
+    ticked ones are removed. The form decided what that may be (``form.document_changes``: never
+    over the limits, never no document at all). Returns (temporary names stored, to remove).
+
+    The draft is written by the request's storage; if that write fails, the view deletes the
+    files stored here again."""
+    changes = form.document_changes
+    removed = [item for item in draft.files if item["id"] in changes.remove]
+    kept = [item for item in draft.files if item["id"] not in changes.remove]
     added = []
-    for uploaded, kind in form.cleaned_data["documents"]:
+    for uploaded, kind in changes.add:
         name = display_name(uploaded.name)
         file_id = uuid.uuid4().hex[:12]
         tmp_name = file_storage.save(f"{draft.id}/{file_id}{storage_suffix(name)}", uploaded)
