@@ -1,0 +1,125 @@
+"""Nothing typed is lost, in a real browser (issue 10 a, f): a page never conflicts with itself
+(a reload or a step link moments after typing), and what is typed offline is kept on the device
+and sent when a page of the draft is next open online, even after the tab was closed."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from .browser.harness import browser_pages, chromium  # noqa: F401 (fixtures)
+from .test_browser import DRAFT_STEP, SAVED, draft_id_of, fill_details, save_and_continue, status, stored_pending
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the chromium fixture skips every test with the reason
+    expect = None
+
+NOTES = "Notes on the requirements"
+
+
+@pytest.fixture(autouse=True)
+def browser_settings(settings):
+    settings.AUTOSAVE_DELAY_MS = 200
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+def on_requirements(browser_pages, context=None):
+    page = browser_pages.page(context)
+    page.goto(reverse("projects:wizard_new"))
+    fill_details(page)
+    save_and_continue(page)
+    expect(page).to_have_url(re.compile(r"/requirements/$"))
+    return page
+
+
+def eventually(page, check, seconds=5):
+    """Poll ``check`` (a Python callable) while the page works, as a person would wait."""
+    for _ in range(int(seconds * 10)):
+        if check():
+            return True
+        page.wait_for_timeout(100)
+    return check()
+
+
+def no_conflict(page):
+    expect(page.locator(".conflict")).to_have_count(0)
+    expect(page.locator("#autosave-conflict")).to_be_hidden()
+
+
+@pytest.mark.parametrize("gap_ms", [0, 150, 600, 1000])
+def test_it_never_conflicts_with_itself_after_a_reload(browser_pages, gap_ms):
+    page = on_requirements(browser_pages)
+    notes = page.get_by_label(NOTES)
+    notes.fill("Chillers on floors 2")
+    page.wait_for_timeout(gap_ms)
+    page.reload()
+
+    notes = page.get_by_label(NOTES)
+    expect(notes).to_have_value("Chillers on floors 2")  # what was typed comes back
+    notes.press("End")
+    notes.type(" to 5")
+    expect(status(page)).to_have_text(SAVED)
+    draft_id = draft_id_of(page)
+    assert eventually(page, lambda: stored_pending(draft_id, "requirements").get("requirements-requirements_notes") == ["Chillers on floors 2 to 5"])
+    no_conflict(page)
+
+
+@pytest.mark.parametrize("gap_ms", [0, 150, 600, 1000])
+def test_it_never_conflicts_with_itself_after_a_step_link(browser_pages, gap_ms):
+    page = on_requirements(browser_pages)
+    page.get_by_label(NOTES).fill("Typed just before leaving")
+    page.wait_for_timeout(gap_ms)
+    page.get_by_role("link", name=re.compile("Project details")).click()
+    expect(page).to_have_url(re.compile(r"/details/$"))
+
+    page.get_by_label("Client name").fill("Typed on step 1")
+    expect(status(page)).to_have_text(SAVED)
+    draft_id = draft_id_of(page)
+    assert eventually(page, lambda: stored_pending(draft_id, "details").get("details-client_name") == ["Typed on step 1"])
+    no_conflict(page)
+    assert stored_pending(draft_id, "requirements")["requirements-requirements_notes"] == ["Typed just before leaving"]
+
+
+def test_it_keeps_what_is_typed_offline_on_the_device_and_sends_it_later(browser_pages):
+    browser_pages.allow(r"net::ERR_INTERNET_DISCONNECTED")
+    context = browser_pages.context()
+    page = on_requirements(browser_pages, context)
+    draft_url = page.url
+    context.set_offline(True)
+
+    page.get_by_label(NOTES).fill("Typed on the train")
+    expect(status(page)).to_have_text("Saved on this device — will sync when you are back online")
+    browser_pages.screenshot(page, "saved-on-device")
+    page.close()  # the tab is closed before the network comes back
+    assert stored_pending(draft_url.split("/")[-3], "requirements") == {}
+
+    context.set_offline(False)
+    again = browser_pages.page(context)
+    again.goto(draft_url)
+    expect(again.get_by_label(NOTES)).to_have_value("Typed on the train")
+    expect(status(again)).to_have_text(SAVED)
+    assert stored_pending(draft_id_of(again), "requirements")["requirements-requirements_notes"] == ["Typed on the train"]
+
+
+def test_it_sends_what_another_step_kept_offline_when_a_page_of_the_draft_opens(browser_pages):
+    browser_pages.allow(r"net::ERR_INTERNET_DISCONNECTED")
+    context = browser_pages.context()
+    page = on_requirements(browser_pages, context)
+    draft_id = draft_id_of(page)
+    context.set_offline(True)
+    page.get_by_label(NOTES).fill("Kept while offline")
+    expect(status(page)).to_have_text("Saved on this device — will sync when you are back online")
+    page.close()
+
+    context.set_offline(False)
+    other = browser_pages.page(context)
+    other.goto(reverse("projects:wizard_step", kwargs={"draft_id": draft_id, "step": "details"}))
+    expect(other).to_have_url(DRAFT_STEP)
+    other.wait_for_function(
+        "() => !Object.keys(localStorage).some(key => key.indexOf('pw-pending:') === 0)"
+    )
+    assert stored_pending(draft_id, "requirements")["requirements-requirements_notes"] == ["Kept while offline"]
