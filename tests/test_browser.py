@@ -14,7 +14,7 @@ from django.urls import reverse
 from projects.models import Project
 from sessions_store.store import get_draft_store
 
-from .browser.harness import browser_pages, chromium  # noqa: F401 (fixtures)
+from .browser.harness import browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
 from .conftest import PASSWORD, pdf_bytes
 from .factories import UserFactory
 
@@ -31,12 +31,6 @@ AUTOSAVE = "**/autosave/**"
 PROJECT_NAME = "Harbour Office Retrofit"
 
 
-@pytest.fixture(autouse=True)
-def browser_settings(settings):
-    settings.AUTOSAVE_DELAY_MS = 200
-    # The live server speaks plain HTTP; production settings mark both cookies Secure.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
 
 
 # --- helpers --------------------------------------------------------------------------------

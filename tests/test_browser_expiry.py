@@ -10,7 +10,7 @@ from django.conf import settings
 
 from sessions_store.store import get_draft_store
 
-from .browser.harness import browser_pages, chromium  # noqa: F401 (fixtures)
+from .browser.harness import browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
 from .test_browser import DRAFT_STEP, draft_id_of, fill_details, save_and_continue
 from .wizard_helpers import expire_for_real
 
@@ -22,11 +22,6 @@ except ImportError:  # the chromium fixture skips every test with the reason
     expect = None
 
 
-@pytest.fixture(autouse=True)
-def browser_settings(settings):
-    settings.AUTOSAVE_DELAY_MS = 200
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
 
 
 def started(browser_pages):

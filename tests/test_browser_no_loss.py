@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from .browser.harness import browser_pages, chromium  # noqa: F401 (fixtures)
+from .browser.harness import browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
 from .test_browser import DRAFT_STEP, SAVED, draft_id_of, fill_details, save_and_continue, status, stored_pending
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,11 +20,6 @@ except ImportError:  # the chromium fixture skips every test with the reason
 NOTES = "Notes on the requirements"
 
 
-@pytest.fixture(autouse=True)
-def browser_settings(settings):
-    settings.AUTOSAVE_DELAY_MS = 200
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
 
 
 def on_requirements(browser_pages, context=None):

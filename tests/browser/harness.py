@@ -127,7 +127,16 @@ class BrowserPages:
 
 
 @pytest.fixture
-def browser_pages(chromium, live_server, request):
+def browser_settings(settings):
+    """What every browser test runs with: a short autosave delay, and cookies over plain HTTP
+    (the live server's; production settings mark both cookies Secure)."""
+    settings.AUTOSAVE_DELAY_MS = 200
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture
+def browser_pages(chromium, live_server, request, browser_settings):
     folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     shutil.rmtree(folder, ignore_errors=True)
     pages = BrowserPages(chromium, live_server.url, folder)
