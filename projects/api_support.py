@@ -114,7 +114,11 @@ def conflict():
     )
 
 
-def conflicts_error(exc, name=lambda key: key):
+def _same(key):
+    return key
+
+
+def conflicts_error(exc, name=_same):
     """409 listing each answer changed both here and elsewhere, with both values: nothing was
     saved, and the caller chooses (a write carrying ``version`` is merged over the latest)."""
     error = conflict()
@@ -126,6 +130,10 @@ def conflicts_error(exc, name=lambda key: key):
         "version": exc.draft.revision,
         "conflicts": {name(key): {"yours": mine, "theirs": theirs} for key, (mine, theirs) in exc.conflicts.items()},
     }
+    if name is _same:
+        # For the page: the answers merged in from elsewhere, to show before the person chooses
+        # (the conflicting ones stay as typed), so that saving again loses none of them.
+        error.extra["merged"] = exc.merged
     return error
 
 

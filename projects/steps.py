@@ -38,6 +38,20 @@ EMPTY_CONNECTORS = {
 _CONNECTOR_KEY = re.compile(rf"^{CONNECTORS}-(?:{'|'.join(_MANAGEMENT)}|(\d+)-(?:connector_type|target|DELETE))$")
 
 
+def input_label(step, key):
+    """A person's name for an input: its field's label, or "Connector 2: target" for a row."""
+    match = re.match(rf"^{CONNECTORS}-(\d+)-(\w+)$", key)
+    if match:
+        return f"Connector {int(match.group(1)) + 1}: {match.group(2).replace('_', ' ')}"
+    field = FORMS[step].base_fields.get(key[len(step) + 1:])
+    return (field.label or key) if field is not None else key
+
+
+def management_keys(step):
+    """The connector formset's management numbers (not answers), for ``step``."""
+    return [f"{CONNECTORS}-{name}" for name in _MANAGEMENT] if step == "sources" else []
+
+
 def step_number(step):
     return STEP_NAMES.index(step) + 1
 

@@ -1,6 +1,7 @@
 """Pages around the wizard: my projects, a project, its documents, my drafts, sign-up."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +27,7 @@ from .models import Project
 from .api_support import json_response
 from .selectors import draft_for_link, draft_for_request, drafts_of_owner, ended_drafts_of_owner
 from .services import (
+    LinkNeedsSignIn,
     LinkNotSent,
     LinkRateLimited,
     RateLimited,
@@ -231,7 +233,11 @@ def draft_link(request, token):
     nothing); its button POSTs, and the draft moves to this browser or account."""
     try:
         if request.method == "POST":
-            draft = draft_open_link(request=request, token=token)
+            try:
+                draft = draft_open_link(request=request, token=token)
+            except LinkNeedsSignIn:
+                messages.info(request, "This draft belongs to an account: sign in to it to open the draft.")
+                return redirect(f"{reverse('login')}?{urlencode({'next': request.path})}")
             where = "your account" if request.user.is_authenticated else "this browser"
             messages.success(request, f"This draft is now in {where}.")
             return redirect("projects:wizard_resume", draft.id)

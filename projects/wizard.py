@@ -75,6 +75,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
         # Those errors are answered here, with what the user typed.
         self.owner = request_owner(request)
         self.notice = None
+        self.other_conflicts = []
         self.restored_at = None
         self.attached_now = []
         self.store_down = False
@@ -213,31 +214,41 @@ class ProjectWizard(NamedUrlSessionWizardView):
         """The POST with the step's answers merged over what was saved since the page was shown
         (services.draft_merge_step): the same POST when nothing was."""
         values = steps.step_values(step, posted)
-        merged = draft_merge_step(draft=draft, step=step, values=values, revision=posted.get("draft_version") or None)
-        if merged is values:
-            return posted
+        merged = draft_merge_step(draft=draft, step=step, values=values, revision=posted.get("draft_version"))
+        return posted if merged is values else self.with_values(posted, step, values, merged)
+
+    @staticmethod
+    def with_values(posted, step, old, new):
         data = posted.copy()
-        for key in values:
+        for key in old:
             data.pop(key, None)
-        for key, items in merged.items():
+        for key, items in new.items():
             data.setlist(key, items)
         return data
 
     def render_conflicts(self, step, conflicts):
-        """Answers changed both here and elsewhere: this page's input with, beside each such
-        answer, the other one and a button to take it (409; nothing saved). The page now holds
-        the latest revision, so saving again keeps what the person chose."""
-        form = self.get_form(step, data=self.request.POST, files=None)
+        """Answers changed both here and elsewhere: the step as merged (answers changed only
+        elsewhere come in), this page's own answers where they conflict, and beside each the other
+        one with a button to take it (409; nothing saved). The page now holds the latest
+        revision, so saving it as shown keeps every answer of both sides, as the person chose."""
+        values = steps.step_values(step, self.request.POST)
+        data = self.with_values(self.request.POST, step, values, conflicts.shown(values))
+        form = self.get_form(step, data=data, files=None)
         form.suppress_errors = True
+        elsewhere = []  # conflicts on inputs that have no field of their own (connector rows)
         for key, (_, theirs) in conflicts.conflicts.items():
             name = key[len(step) + 1:]
+            shown = ", ".join(theirs or []) or "(empty)"
             if name in form.fields:
-                form[name].conflict = ", ".join(theirs or []) or "(empty)"
+                form[name].conflict = shown
+            else:
+                elsewhere.append({"key": key, "label": steps.input_label(step, key), "theirs": shown})
         self.notice = (
             "Some answers on this page were changed in another tab or window since you opened it. "
             "Both versions are shown below: keep yours, or use the other one, then save again."
             + (" Files you selected will need to be chosen again." if self.request.FILES else "")
         )
+        self.other_conflicts = elsewhere
         return self.render_status(form, 409)
 
     def form_with_theirs(self, step, key):
@@ -380,6 +391,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
                 "error_summary": [] if hide_errors else steps.error_summary(form),
                 "hide_errors": hide_errors,
                 "notice": self.notice,
+                "other_conflicts": self.other_conflicts,
                 "return_to_review": self.request.GET.get("return") == "review"
                 or bool(self.request.POST.get("return_to_review")),
                 "prev_step": self.get_prev_step(current),

@@ -245,7 +245,10 @@ class Draft:
 
     def values_at(self, revision):
         """{step: values} as they were at ``revision``, or None if that is older than the history."""
-        revision = int(revision)
+        try:
+            revision = int(revision)
+        except (TypeError, ValueError):
+            return None
         if revision > self.revision or revision < self.history_base:
             return None
         values = {step: dict(data) for step, data in self.shown().items()}
@@ -339,7 +342,9 @@ class Draft:
             writes=data.get("writes", 0),
             revision=data.get("revision", 0),
             history=data.get("history") or [],
-            history_base=data.get("hb", 0),
+            # A record written without history (by an older release) knows no earlier values:
+            # no page of an older revision may be merged as if nothing had changed since.
+            history_base=data.get("hb", 0) if "history" in data else data.get("revision", 0),
             link_secret=data.get("link_secret", ""),
         )
         draft.stored_schema = stored_schema

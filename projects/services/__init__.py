@@ -29,13 +29,13 @@ from .drafts import (
     draft_submit_step,
     draft_update,
 )
-from .links import LinkNotSent, LinkRateLimited, draft_open_link, draft_send_link
+from .links import LinkNeedsSignIn, LinkNotSent, LinkRateLimited, draft_open_link, draft_send_link
 
 __all__ = [
     "DocumentMissing", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
     "draft_autosave", "draft_claim", "draft_create", "draft_delete",
     "draft_discard", "draft_extend", "draft_keep", "draft_keep_documents", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_start",
     "draft_start_from", "draft_submit_step", "draft_update",
-    "LinkNotSent", "LinkRateLimited", "draft_open_link", "draft_send_link",
+    "LinkNeedsSignIn", "LinkNotSent", "LinkRateLimited", "draft_open_link", "draft_send_link",
     "project_create", "project_create_from_draft",
 ]

@@ -2,6 +2,7 @@
 delete, claim, extend. The rules live here once: the creation limit, the owner, the stale-revision check,
 what a submitted or autosaved step keeps."""
 
+import re
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -35,11 +36,16 @@ class DraftStale(Exception):
 
 class DraftConflicts(Exception):
     """The same answers were changed differently here and elsewhere since the page was loaded:
-    ``conflicts`` is {input name: (this page's value, the stored value)}; nothing was saved."""
+    ``conflicts`` is {input name: (this page's value, the stored value)}; ``merged`` the step's
+    values merged from both sides (the stored value where they conflict). Nothing was saved."""
 
-    def __init__(self, conflicts, *, draft):
+    def __init__(self, conflicts, *, draft, merged=None):
         super().__init__(f"{len(conflicts)} answers were changed elsewhere")
-        self.conflicts, self.draft = conflicts, draft
+        self.conflicts, self.draft, self.merged = conflicts, draft, merged or {}
+
+    def shown(self, values):
+        """What a page should now show: the merged values, and its own where they conflict."""
+        return {**self.merged, **{key: values.get(key) for key in self.conflicts if values.get(key) is not None}}
 
 
 class StepsInvalid(Exception):
@@ -63,19 +69,40 @@ class StepChanges:
 
 # --- the rules, once ---------------------------------------------------------------------------
 
+def parse_revision(raw):
+    """A revision as a page or client sends it: None when absent, else an int; DraftStale for
+    anything that is no revision number (so never a 500 on odd input)."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"[0-9]{1,18}", raw):
+        return int(raw)
+    raise DraftStale("not a revision number")
+
+
 def draft_merge_step(*, draft, step, values, revision):
     """``values`` of ``step`` sent by a page that showed ``revision``, merged with what was
     saved since (another tab, device, or the page's own save on leaving): answers changed only
-    there are kept, answers changed only here win. Raises DraftConflicts when an answer was
-    changed on both sides differently, DraftStale when ``revision`` is too old to merge with."""
-    if revision is None or str(revision) == str(draft.revision):
+    there are kept, answers changed only here win. The connector list's management numbers are
+    not answers: the larger count wins, so no row of either side is cut off. Raises
+    DraftConflicts (with the merged values) when an answer was changed on both sides
+    differently, DraftStale when ``revision`` is too old to merge with."""
+    revision = parse_revision(revision)
+    if revision is None or revision == draft.revision:
         return values
-    base = draft.values_at(revision) if str(revision).isdigit() else None
+    base = draft.values_at(revision)
     if base is None:
         raise DraftStale("the page's revision is older than the draft's history")
-    merged, conflicts = merge(base.get(step, {}), draft.shown_data(step), values)
+    stored = steps.with_connectors(step, draft.shown_data(step))
+    merged, conflicts = merge(steps.with_connectors(step, base.get(step, {})), stored, values)
+    for key in steps.management_keys(step):
+        conflicts.pop(key, None)
+        counts = [int(v[0]) for v in (stored.get(key), values.get(key)) if v and str(v[0]).isdigit()]
+        if counts:
+            merged[key] = [str(max(counts))]
     if conflicts:
-        raise DraftConflicts(conflicts, draft=draft)
+        raise DraftConflicts(conflicts, draft=draft, merged=merged)
     return merged
 
 
@@ -256,21 +283,22 @@ def draft_update(*, request, draft_id, revision, changes):
 
     def attempt():
         draft = draft_for_request(request=request, draft_id=draft_id)
-        if str(revision) == str(draft.revision):
+        if parse_revision(revision) == draft.revision:
             _apply(draft, changes(draft, lambda step: steps.current_values(draft, step)))
         else:
-            base = draft.values_at(revision)
+            base = draft.values_at(parse_revision(revision))
             if base is None:
                 raise DraftStale("the caller's version is older than the draft's history")
             wanted = changes(draft, lambda step: steps.with_connectors(step, base.get(step, {})))
-            conflicts = {}
+            conflicts, merged = {}, {}
             for step, values in list(wanted.values.items()):
                 try:
                     wanted.values[step] = draft_merge_step(draft=draft, step=step, values=values, revision=revision)
                 except DraftConflicts as exc:
                     conflicts.update(exc.conflicts)
+                    merged.update(exc.merged)
             if conflicts:
-                raise DraftConflicts(conflicts, draft=draft)
+                raise DraftConflicts(conflicts, draft=draft, merged=merged)
             _apply(draft, wanted)
         return get_draft_store().save(draft, step=draft.current_step)
 

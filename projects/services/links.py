@@ -74,16 +74,26 @@ def draft_send_link(*, request, draft_id, email):
     return draft
 
 
-def draft_open_link(*, request, token):
-    """Open the draft of an emailed link here: it moves to the signed-in user, or to this
-    browser (its anonymous owner token, made now if it has none). Returns the draft."""
-    owner = request_owner(request, create=True)
+class LinkNeedsSignIn(Exception):
+    """The link's draft belongs to an account: it opens only for that account, once signed in."""
 
+
+def draft_open_link(*, request, token):
+    """Open the draft of an emailed link here: an anonymous draft moves to the signed-in user,
+    or to this browser (its anonymous owner token, made now if it has none); a draft of an
+    account opens only for that account (LinkNeedsSignIn otherwise), so a forwarded link cannot
+    take it out of the account. A link that moves a draft is used up: the draft's link secret is
+    renewed, and links sent before stop working. Returns the draft."""
     def attempt():
         draft = draft_for_link(request=request, token=token)
+        user = getattr(request, "user", None)
+        if draft.owner.startswith("u:") and not (user is not None and user.is_authenticated and draft.owner == f"u:{user.pk}"):
+            raise LinkNeedsSignIn(draft.id)
+        owner = request_owner(request, create=True)
         if owner.owns(draft):
             return draft
         draft.owner, draft.user_agent_hash = owner.key, owner.user_agent_hash
+        draft.link_secret = new_link_secret()
         try:
             return get_draft_store().save(draft, action="update")
         except DraftGone:

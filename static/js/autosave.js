@@ -250,12 +250,18 @@
     });
   }
 
-  function showUpdates(updated) {
-    // Saved elsewhere and merged in: shown in the fields this page has not touched.
+  function currentValues(name) {
+    return new FormData(form).getAll(name).filter(function (value) { return typeof value === "string"; });
+  }
+
+  function showUpdates(updated, body) {
+    // Answers merged in from elsewhere (the server keeps them over what this page sent, because
+    // this page had not changed them): shown in every field that still holds what was sent,
+    // so that the next save or submit keeps them. A field typed in since is left alone.
+    var sent = new URLSearchParams(body || "");
     Object.keys(updated || {}).forEach(function (name) {
-      if (touched[name] || conflicts[name]) return;
-      var element = fieldElement(name);
-      if (!element || element === document.activeElement) return;
+      if (conflicts[name] || !fieldElement(name)) return;
+      if (currentValues(name).join("\u0000") !== sent.getAll(name).join("\u0000")) return;
       setValue(name, updated[name]);
     });
     savedValues = fingerprint(payload());
@@ -331,7 +337,7 @@
     setStatus(text, state);
   }
 
-  function saved(data, sent, values) {
+  function saved(data, sent, values, body) {
     failures = 0;
     forget(url);
     savedChanges = Math.max(savedChanges, sent);
@@ -366,7 +372,7 @@
     }
     lastErrors = data.errors || {};
     renderErrors();
-    showUpdates(data.updated);
+    showUpdates(data.updated, body);
     setStatus("Saved at " + clock(data.savedAt), "saved");
     if (data.expiresAt) {
       // A save restarts the draft's lifetime: tell the expiry warning (expiry.js).
@@ -386,7 +392,7 @@
     failures += 1;
   }
 
-  function refused(response, error) {
+  function refused(response, error, body) {
     var code = error.code || "";
     var status = response.status;
     if (status !== 429 && status !== 503) forget(url); // a final answer: nothing to send again
@@ -394,7 +400,12 @@
       // Changed here and elsewhere: nothing was saved; the page now holds the latest revision.
       var version = versionInput();
       if (version && error.version !== undefined) version.value = String(error.version);
+      var merged = {};
+      Object.keys(error.merged || {}).forEach(function (name) {
+        if (!error.conflicts[name]) merged[name] = error.merged[name];
+      });
       showConflicts(error.conflicts);
+      showUpdates(merged, body);
       stop("Not saved: choose which answers to keep", "error");
     } else if (status === 409) {
       if (conflictBox) conflictBox.hidden = false;
@@ -454,12 +465,12 @@
       .then(
         function (response) {
           if (response.ok) {
-            return response.json().then(function (data) { saved(data, sent, values); });
+            return response.json().then(function (data) { saved(data, sent, values, body); });
           }
           return response
             .json()
             .catch(function () { return {}; })
-            .then(function (body) { refused(response, (body && body.error) || {}); });
+            .then(function (answer) { refused(response, (answer && answer.error) || {}, body); });
         },
         function () { offline(); }
       )
@@ -638,8 +649,8 @@
         if (version) version.value = names[name][0];
         return;
       }
+      if (currentValues(name).join("\u0000") !== names[name].join("\u0000")) touched[name] = true;
       setValue(name, names[name]);
-      touched[name] = true;
     });
     changes += 1;
     save();
