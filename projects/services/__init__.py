@@ -13,6 +13,7 @@ from .drafts import (
     RateLimited,
     StepChanges,
     StepsInvalid,
+    VersionNotKept,
     draft_autosave,
     draft_claim,
     draft_create,
@@ -23,6 +24,7 @@ from .drafts import (
     draft_merge_step,
     draft_reopen_step,
     draft_restore,
+    draft_restore_version,
     draft_start,
     draft_start_from,
     draft_submit_step,
@@ -32,8 +34,9 @@ from .links import LinkNotSent, LinkRateLimited, draft_open_link, draft_send_lin
 
 __all__ = [
     "DocumentMissing", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
+    "VersionNotKept",
     "draft_autosave", "draft_claim", "draft_create", "draft_delete",
-    "draft_discard", "draft_extend", "draft_keep", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_start",
+    "draft_discard", "draft_extend", "draft_keep", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_restore_version", "draft_start",
     "draft_start_from", "draft_submit_step", "draft_update",
     "LinkNotSent", "LinkRateLimited", "draft_open_link", "draft_send_link",
     "project_create", "project_create_from_draft",
