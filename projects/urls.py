@@ -25,4 +25,5 @@ urlpatterns = [
     path("new/<uuid:draft_id>/files/<str:file_id>/", views.draft_file, name="draft_file"),
     path("new/<uuid:draft_id>/<str:step>/", wizard, name="wizard_step"),
     path("new/<uuid:draft_id>/<str:step>/autosave/", autosave, name="autosave"),
+    path("new/<uuid:draft_id>/<str:step>/versions/", views.draft_versions, name="draft_versions"),
 ]

@@ -21,20 +21,24 @@ from sessions_store import clock
 from sessions_store.files import draft_file_storage
 from sessions_store.owners import request_owner
 
-from . import access, steps
+from . import access, steps, versions
 from .forms import DraftLinkForm
 from .models import Project
 from .api_support import json_response
 from .selectors import draft_for_link, draft_for_request, drafts_of_owner, ended_drafts_of_owner
 from .services import (
     LinkNeedsSignIn,
+    DraftStale,
     LinkNotSent,
     LinkRateLimited,
     RateLimited,
+    StepsInvalid,
+    VersionNotKept,
     draft_discard,
     draft_keep,
     draft_open_link,
     draft_restore,
+    draft_restore_version,
     draft_send_link,
     draft_start_from,
 )
@@ -171,6 +175,67 @@ def draft_restore_view(request, draft_id):
     draft = draft_restore(request=request, draft_id=draft_id)
     messages.success(request, f"Draft “{draft_title(draft)}” restored, as you left it.")
     return redirect("projects:wizard_step", draft_id=draft.id, step=draft.current_step or steps.FIRST_STEP)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def draft_versions(request, draft_id, step):
+    """A step's earlier versions (GET), and restoring one (POST, from the list's buttons). The
+    step's "Earlier versions of this step" button saved the step before coming here."""
+    if step not in steps.AUTOSAVE_STEPS:
+        raise Http404("This step has no versions")
+    status, notice = 200, None
+    if request.method == "POST":
+        revision = request.POST.get("revision", "")
+        try:
+            draft = draft_restore_version(
+                request=request, draft_id=draft_id, step=step, revision=revision,
+                seen_revision=request.POST.get("draft_version", ""),
+            )
+        except DraftStale:
+            status, notice = 409, (
+                "This draft was changed since this list was shown (in another tab or window, or by "
+                "autosave). Nothing was restored: its versions as they are now are below."
+            )
+        except VersionNotKept:
+            status, notice = 409, (
+                f"That version is no longer kept: a draft keeps its last {settings.DRAFT_HISTORY_REVISIONS} "
+                "changes. Nothing was restored: the versions still kept are below."
+            )
+        except StepsInvalid:
+            return redirect("projects:wizard_resume", draft_id)
+        else:
+            messages.success(request, _restored(draft, step, revision))
+            return redirect("projects:wizard_step", draft_id=draft.id, step=step)
+    draft = draft_for_request(request=request, draft_id=draft_id)
+    if not steps.may_open(draft, step):
+        return redirect("projects:wizard_resume", draft.id)
+    return render(
+        request,
+        "projects/draft_versions.html",
+        {
+            "draft": draft,
+            "draft_title": draft_title(draft),
+            "step": step,
+            "step_title": steps.TITLES[step],
+            "versions": versions.step_versions(draft, step),
+            "notice": notice,
+            "back_url": reverse("projects:wizard_step", kwargs={"draft_id": draft.id, "step": step}),
+        },
+        status=status,
+    )
+
+
+def _restored(draft, step, revision):
+    at = versions.saved_at(draft, step, revision)
+    what = f"Version of {_when(at)}" if at else "The earliest kept version"
+    if step not in draft.pending:
+        return f"{what} restored. It is the version you submitted."
+    if draft.validation.get(step) is None:
+        return f"{what} restored. It is not submitted yet: choose “Save and continue” when you are ready."
+    return (
+        f"{what} restored. It is not submitted yet: the answers you submitted before are the ones "
+        "used until you choose “Save and continue”."
+    )
 
 
 def draft_email_link(request, draft_id):

@@ -14,8 +14,10 @@ What this class changes in formtools, and why (see shared/notes/formtools.md):
   and the Project's unique ``draft_id`` makes the commit happen exactly once
   (services.project_create_from_draft).
 - A Redis error re-renders the step with what the user typed and a 503, never a 500.
-- "Email me a link to this draft" is a button of the step's form: it keeps what was typed (as
-  Back does), then goes to the page that asks for the address (views.draft_email_link).
+- "Email me a link to this draft" and "Earlier versions of this step" are buttons of the step's
+  form: they keep what was typed (as Back does), then go to a page of their own
+  (views.draft_email_link, views.draft_versions); a plain link would lose what was typed
+  without JavaScript (no autosave).
 """
 
 import logging
@@ -54,6 +56,7 @@ from .services import (
     draft_submit_step,
     project_create_from_draft,
 )
+from .versions import has_earlier_versions
 
 logger = logging.getLogger("projects")
 
@@ -178,11 +181,13 @@ class ProjectWizard(NamedUrlSessionWizardView):
 
         form = self.get_form(step, data=data, files=request.FILES)
         valid = form.is_valid()
-        if draft is not None and request.POST.get("email_link"):
-            # "Email me a link to this draft": keep what was typed here, as Back does, then ask
-            # for the address on a page of its own (formtools writes the draft on the way out).
+        away = self.page_away(draft, step)
+        if away:
+            # "Email me a link to this draft", "Earlier versions of this step": keep what was
+            # typed here, as Back does, then go to a page of their own (formtools writes the
+            # draft on the way out).
             self.submit_step(step, form, valid)
-            return redirect(f"{reverse('projects:draft_email_link', args=[draft.id])}?{urlencode({'step': step})}")
+            return redirect(away)
         goto = request.POST.get("wizard_goto_step")
         if goto:
             # Back, or a step link: keep what was typed here, valid or not.
@@ -209,6 +214,16 @@ class ProjectWizard(NamedUrlSessionWizardView):
         if step == self.steps.last:
             return self.render_done(form, **kwargs)
         return self.render_next_step(form)
+
+    def page_away(self, draft, step):
+        """Where a button of the step form that leaves the wizard goes, if it was that one."""
+        if draft is None:
+            return None
+        if self.request.POST.get("email_link"):
+            return f"{reverse('projects:draft_email_link', args=[draft.id])}?{urlencode({'step': step})}"
+        if self.request.POST.get("versions") and step in steps.AUTOSAVE_STEPS:
+            return reverse("projects:draft_versions", kwargs={"draft_id": draft.id, "step": step})
+        return None
 
     def merged_with_the_latest(self, draft, step, posted):
         """The POST with the step's answers merged over what was saved since the page was shown
@@ -398,6 +413,7 @@ class ProjectWizard(NamedUrlSessionWizardView):
                 "now": clock.now(),
                 "restored_at": self.restored_at,
                 "attached_now": self.attached_now,
+                "has_versions": bool(draft) and current in steps.AUTOSAVE_STEPS and has_earlier_versions(draft, current),
                 "autosave_url": self.autosave_url(current),
                 "autosave_delay": settings.AUTOSAVE_DELAY_MS,
                 "expiry_warning": settings.DRAFT_EXPIRY_WARNING,

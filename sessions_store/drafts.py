@@ -151,6 +151,21 @@ def _shown(step_data, pending):
     return {step: (pending[step]["data"] if step in pending else step_data.get(step) or {}) for step in steps}
 
 
+def _undo(values, earlier):
+    """``values`` (prefixed keys) with a history entry's ``earlier`` values put back, in place."""
+    for key, value in earlier.items():
+        if value is None:
+            values.pop(key, None)
+        else:
+            values[key] = value
+    return values
+
+
+def _json_bytes(value):
+    """Its size as the record stores it: compact JSON, UTF-8 (a character may take 4 bytes)."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
 def _unprefixed(step, data):
     prefix = f"{step}-"
     return {key[len(prefix):]: value for key, value in data.items() if key.startswith(prefix)}
@@ -238,9 +253,7 @@ class Draft:
 
     def trim_history(self, revisions, max_bytes):
         """Drop the oldest earlier values until at most ``revisions`` entries of ``max_bytes``."""
-        while self.history and (
-            len(self.history) > revisions or len(json.dumps(self.history, ensure_ascii=False)) > max_bytes
-        ):
+        while self.history and (len(self.history) > revisions or _json_bytes(self.history) > max_bytes):
             self.history_base = self.history.pop(0)["r"]
 
     def values_at(self, revision):
@@ -256,13 +269,24 @@ class Draft:
             if entry["r"] <= revision:
                 break
             for step, keys in entry["p"].items():
-                step_values = values.setdefault(step, {})
-                for key, value in keys.items():
-                    if value is None:
-                        step_values.pop(key, None)
-                    else:
-                        step_values[key] = value
+                _undo(values.setdefault(step, {}), keys)
         return values
+
+    def step_changes(self, step):
+        """[(revision, at, before, after)] of each kept change to ``step``'s shown values, newest
+        first: ``before`` and ``after`` are the step's whole values (prefixed keys) around it.
+        The newest ``after`` is what the step shows now; the oldest ``before`` is the step at
+        that change's revision - 1 (never older than ``history_base``)."""
+        values = dict(self.shown_data(step))
+        changes = []
+        for entry in reversed(self.history):
+            keys = entry["p"].get(step)
+            if not keys:
+                continue
+            before = _undo(dict(values), keys)
+            changes.append((entry["r"], datetime.fromisoformat(entry["at"]), before, values))
+            values = before
+        return changes
 
     def pending_data(self, step):
         """The autosaved, unsubmitted values of ``step`` (prefixed keys), or None."""

@@ -13,6 +13,7 @@ from .drafts import (
     RateLimited,
     StepChanges,
     StepsInvalid,
+    VersionNotKept,
     draft_autosave,
     draft_claim,
     draft_create,
@@ -24,6 +25,7 @@ from .drafts import (
     draft_merge_step,
     draft_reopen_step,
     draft_restore,
+    draft_restore_version,
     draft_start,
     draft_start_from,
     draft_submit_step,
@@ -33,8 +35,9 @@ from .links import LinkNeedsSignIn, LinkNotSent, LinkRateLimited, draft_open_lin
 
 __all__ = [
     "DocumentMissing", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
+    "VersionNotKept",
     "draft_autosave", "draft_claim", "draft_create", "draft_delete",
-    "draft_discard", "draft_extend", "draft_keep", "draft_keep_documents", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_start",
+    "draft_discard", "draft_extend", "draft_keep", "draft_keep_documents", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_restore_version", "draft_start",
     "draft_start_from", "draft_submit_step", "draft_update",
     "LinkNeedsSignIn", "LinkNotSent", "LinkRateLimited", "draft_open_link", "draft_send_link",
     "project_create", "project_create_from_draft",

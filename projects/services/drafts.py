@@ -1,6 +1,6 @@
-"""Services that write drafts: start, submit a step, autosave, update (API), discard, restore,
-delete, claim, extend. The rules live here once: the creation limit, the owner, the stale-revision check,
-what a submitted or autosaved step keeps."""
+"""Services that write drafts: start, submit a step, autosave, restore an earlier version, update
+(API), discard, restore, delete, claim, extend. The rules live here once: the creation limit,
+the owner, the stale-revision check, what a submitted or autosaved step keeps."""
 
 import re
 import uuid
@@ -46,6 +46,10 @@ class DraftConflicts(Exception):
     def shown(self, values):
         """What a page should now show: the merged values, and its own where they conflict."""
         return {**self.merged, **{key: values.get(key) for key in self.conflicts if values.get(key) is not None}}
+
+
+class VersionNotKept(Exception):
+    """The revision asked for is not one the draft's history can rebuild (older than it kept)."""
 
 
 class StepsInvalid(Exception):
@@ -225,6 +229,32 @@ def draft_autosave(*, request, draft_id, step, values, revision):
         if _set_pending(draft, step, merged):
             store.save(draft, step=step)
         return draft, errors
+
+    return _once_more_after_a_navigation(attempt)
+
+
+# --- earlier versions -------------------------------------------------------------------------------
+
+def draft_restore_version(*, request, draft_id, step, revision, seen_revision):
+    """Put ``step``'s values as they were at ``revision`` back as its unsubmitted values (as
+    autosave keeps them): the revision moves, so the restore is an earlier version in its turn
+    and can be undone the same way. A submitted step keeps its submitted values until it is
+    submitted again. Raises DraftStale when the draft changed since the versions page showed
+    ``seen_revision`` (nothing restored), VersionNotKept when ``revision`` is older than the
+    history, StepsInvalid when the step can't be opened yet. Returns the draft."""
+
+    def attempt():
+        draft = draft_for_request(request=request, draft_id=draft_id)
+        if not steps.may_open(draft, step):
+            raise StepsInvalid("Complete the earlier steps first.")
+        if str(seen_revision) != str(draft.revision):
+            raise DraftStale("the draft changed since its versions were listed")
+        values = draft.values_at(revision) if str(revision).isdigit() else None
+        if values is None:
+            raise VersionNotKept(f"revision {str(revision)[:20]} is not kept")
+        if _set_pending(draft, step, steps.with_connectors(step, values.get(step, {}))):
+            get_draft_store().save(draft, step=step)
+        return draft
 
     return _once_more_after_a_navigation(attempt)
 
