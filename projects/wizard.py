@@ -321,6 +321,10 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
         data[key] = str(min(max(total, 0) + 1, MAX_CONNECTORS))
         form = self.get_form(step, data=data)
         form.suppress_errors = True
+        rows = form.connectors.forms
+        if len(rows) > max(total, 0):
+            # The keyboard's place after the round trip: the new row's first field, not <body>.
+            rows[-1].fields["connector_type"].widget.attrs["autofocus"] = True
         return form
 
     def _remove_new_files(self):

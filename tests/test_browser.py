@@ -183,17 +183,20 @@ def test_it_shows_a_field_error_only_once_the_field_was_touched(browser_pages):
 
     email.fill("not-an-email")
     expect(status(page)).to_have_text(SAVED)
-    message = page.locator("#id_details-client_email-autosave-error")
-    expect(message).to_have_text("Enter the client email in the format name@example.com.")
-    expect(email).to_have_attribute("aria-describedby", re.compile(r"\bid_details-client_email-autosave-error\b"))
-    expect(email).to_be_focused()  # the message never takes the focus
+    message = page.locator("#field-details-client_email-error")
+    expect(message).to_have_count(0)  # issue 11: nothing said while typing in the field
+    page.get_by_label("Client name").focus()
+    expect(message).to_have_text("Error: Enter the client email in the format name@example.com.")
+    expect(message).to_have_class("error-message")  # the server's style, not one of autosave's own
+    expect(email).to_have_attribute("aria-describedby", re.compile(r"\bfield-details-client_email-error\b"))
+    expect(page.get_by_label("Client name")).to_be_focused()  # the message never takes the focus
     # Required and empty, but never touched: nothing said about them.
-    assert page.locator(".autosave-error").count() == 1
+    assert page.locator("#step-form .error-message").count() == 1
     browser_pages.screenshot(page, "error")
 
     email.fill("facilities@harbour.example")
     expect(message).to_have_count(0)
-    expect(email).not_to_have_attribute("aria-describedby", re.compile("autosave-error"))
+    expect(email).not_to_have_attribute("aria-describedby", re.compile("client_email-error"))
 
 
 def test_it_sends_what_was_typed_when_the_page_is_left_before_the_save(browser_pages, settings, drafts_redis):

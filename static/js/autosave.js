@@ -52,6 +52,7 @@
   var touched = {}; // input names the user changed or left on this page
   var savedValues = null; // fingerprint() of the last values the server has
   var lastErrors = {};
+  var answered = false; // lastErrors holds a save's answer (not yet: the page's errors stand)
   var conflicts = {}; // input name -> the other value, until the person chooses
   var PENDING = "pw-pending:";
   var PENDING_MAX = 50;
@@ -162,8 +163,8 @@
     return null;
   }
 
-  function errorId(element) {
-    return (element.id || element.name) + "-autosave-error";
+  function errorId(name) {
+    return "field-" + name + "-error";
   }
 
   function describedBy(element, id, add) {
@@ -181,59 +182,82 @@
     });
   }
 
-  function hideError(name) {
-    var element = fieldElement(name);
-    if (!element) return;
-    var id = errorId(element);
-    var message = document.getElementById(id);
-    if (message) message.parentNode.removeChild(message);
-    sameName(name).forEach(function (item) { describedBy(item, id, false); });
+  function shownErrors(wrapper) {
+    // The field's own messages (the server's or ours), not those of a conflict box inside it.
+    return Array.prototype.filter.call(wrapper.querySelectorAll(".error-message"), function (item) {
+      return !item.closest(".conflict");
+    });
   }
 
-  function alreadyShown(wrapper, text) {
-    // The page itself may already show this error (from the last submit): don't say it twice.
-    if (!wrapper) return false;
-    var shown = wrapper.querySelectorAll(".error-message");
-    for (var i = 0; i < shown.length; i++) {
-      if (shown[i].textContent.indexOf(text) !== -1) return true;
+  function updateSummary(wrapper) {
+    // The summary lists what the last submit found: an item goes when its field is fixed.
+    var summary = document.getElementById("error-summary");
+    if (!summary) return;
+    Array.prototype.forEach.call(summary.querySelectorAll("li"), function (item) {
+      var link = item.querySelector("a[href^='#']");
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (target && wrapper.contains(target)) item.parentNode.removeChild(item);
+    });
+    var left = summary.querySelectorAll("li").length;
+    var title = document.getElementById("error-summary-title");
+    if (title) title.textContent = left === 1 ? "There is a problem" : "There are " + left + " problems";
+    if (!left) {
+      summary.hidden = true;
+      document.title = document.title.replace(/^Error: /, "");
     }
-    return false;
+  }
+
+  function hideError(name) {
+    var wrapper = document.getElementById("field-" + name);
+    if (!wrapper || wrapper.querySelector("input[type=file]")) return; // files are checked on submit only
+    var shown = shownErrors(wrapper);
+    if (!shown.length) return;
+    shown.forEach(function (item) { item.parentNode.removeChild(item); });
+    wrapper.classList.remove("field-error");
+    sameName(name).forEach(function (item) { describedBy(item, errorId(name), false); });
+    updateSummary(wrapper);
   }
 
   function showError(name, messages) {
-    var element = fieldElement(name);
-    if (!element) return;
-    var text = messages.join(" ");
+    // The server's markup, in the field's wrapper, where the server puts it.
     var wrapper = document.getElementById("field-" + name);
-    if (alreadyShown(wrapper, text)) {
-      hideError(name);
-      return;
-    }
-    var id = errorId(element);
-    var message = document.getElementById(id);
-    if (!message) {
-      message = document.createElement("p");
-      message.className = "autosave-error";
-      message.id = id;
-      if (wrapper) wrapper.appendChild(message);
-      else element.insertAdjacentElement("afterend", message);
-    }
-    if (message.textContent !== text) message.textContent = text;
-    sameName(name).forEach(function (item) { describedBy(item, id, true); });
+    if (!wrapper) return;
+    var text = messages.join(" ");
+    var shown = shownErrors(wrapper);
+    if (shown.length === 1 && shown[0].textContent.indexOf(text) !== -1) return;
+    shown.forEach(function (item) { item.parentNode.removeChild(item); });
+    var message = document.createElement("p");
+    message.className = "error-message";
+    message.id = errorId(name);
+    var prefix = document.createElement("span");
+    prefix.className = "visually-hidden";
+    prefix.textContent = "Error:";
+    message.appendChild(prefix);
+    message.appendChild(document.createTextNode(" " + text));
+    var before = wrapper.querySelector(".choices") || fieldElement(name);
+    if (before && before.parentNode === wrapper && before.type !== "checkbox") wrapper.insertBefore(message, before);
+    else if (before && before.parentNode && before.parentNode.tagName === "FIELDSET") before.parentNode.insertBefore(message, before);
+    else wrapper.appendChild(message);
+    wrapper.classList.add("field-error");
+    sameName(name).forEach(function (item) { describedBy(item, message.id, true); });
+  }
+
+  function typingIn(name) {
+    var active = document.activeElement;
+    return !!active && active.name === name;
   }
 
   function renderErrors() {
-    var shown = form.querySelectorAll(".autosave-error");
-    for (var i = 0; i < shown.length; i++) {
-      var name = shown[i].getAttribute("data-name");
-      if (name && !(touched[name] && lastErrors[name])) hideError(name);
-    }
+    // A field's error goes as soon as it is valid; a new one is said only once the person has
+    // left the field (never while they are typing in it).
+    if (!answered) return;
+    Array.prototype.forEach.call(form.querySelectorAll(".field[id^='field-']"), function (wrapper) {
+      var name = wrapper.id.slice("field-".length);
+      if (!lastErrors[name]) hideError(name);
+    });
     Object.keys(lastErrors).forEach(function (name) {
-      if (name === "__all__" || !touched[name]) return;
+      if (name === "__all__" || !touched[name] || typingIn(name)) return;
       showError(name, lastErrors[name]);
-      var element = fieldElement(name);
-      var message = element && document.getElementById(errorId(element));
-      if (message) message.setAttribute("data-name", name);
     });
   }
 
@@ -344,6 +368,7 @@
     savedValues = values;
     if (!data || data.saved === false) {
       lastErrors = {};
+      answered = false;
       renderErrors();
       setStatus("");
       return;
@@ -371,6 +396,7 @@
       form.setAttribute("data-autosave-url", url);
     }
     lastErrors = data.errors || {};
+    answered = true;
     renderErrors();
     showUpdates(data.updated, body);
     setStatus("Saved at " + clock(data.savedAt), "saved");
@@ -514,9 +540,8 @@
   form.addEventListener("focusout", function (event) {
     var target = event.target;
     if (!target || !target.name || target.type === "file" || target.type === "hidden") return;
-    if (touched[target.name]) return;
     touched[target.name] = true;
-    renderErrors();
+    renderErrors(); // the errors held back while typing in it
   });
 
   form.addEventListener("submit", function (event) {
