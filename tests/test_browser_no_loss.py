@@ -31,7 +31,7 @@ def on_requirements(browser_pages, context=None):
     return page
 
 
-def eventually(page, check, seconds=5):
+def eventually(page, check, seconds=10):
     """Poll ``check`` (a Python callable) while the page works, as a person would wait."""
     for _ in range(int(seconds * 10)):
         if check():
@@ -59,7 +59,9 @@ def test_it_never_conflicts_with_itself_after_a_reload(browser_pages, gap_ms):
     notes.type(" to 5")
     expect(status(page)).to_have_text(SAVED)
     draft_id = draft_id_of(page)
-    assert eventually(page, lambda: stored_pending(draft_id, "requirements").get("requirements-requirements_notes") == ["Chillers on floors 2 to 5"])
+    assert eventually(page, lambda: stored_pending(draft_id, "requirements").get("requirements-requirements_notes") == ["Chillers on floors 2 to 5"]), (
+        stored_pending(draft_id, "requirements"), notes.input_value(), status(page).text_content()
+    )
     no_conflict(page)
 
 

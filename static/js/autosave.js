@@ -674,6 +674,7 @@
         if (version) version.value = names[name][0];
         return;
       }
+      if (touched[name]) return; // typed in since this page loaded: that is newer still
       if (currentValues(name).join("\u0000") !== names[name].join("\u0000")) touched[name] = true;
       setValue(name, names[name]);
     });
@@ -682,6 +683,8 @@
   }
 
   if (draftOf(url)) {
-    replayOthers().then(restoreOwn);
+    // This page's own values first and at once (before the person types on), then the others'.
+    restoreOwn();
+    replayOthers();
   }
 })();
