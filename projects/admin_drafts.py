@@ -23,6 +23,7 @@ from sessions_store.drafts import owner_kind
 from sessions_store.models import DraftRecord
 
 from . import steps
+from .models import ConnectorType
 from .selectors import draft_for_staff, drafts_for_staff, drafts_page
 from .services import draft_delete, draft_extend
 from .views import draft_file_response
@@ -232,7 +233,7 @@ class DraftAdmin(admin.ModelAdmin):
         for step in steps.AUTOSAVE_STEPS:  # the review step holds no answers
             values = draft.step_values(step)
             rows = [
-                (field.label or name.replace("_", " ").capitalize(), ", ".join(values.get(name) or []) or "—")
+                (field.label or name.replace("_", " ").capitalize(), ", ".join(shown(field, values.get(name))) or "—")
                 for name, field in steps.value_fields(step)
             ]
             if step == "sources":
@@ -272,12 +273,19 @@ class DraftAdmin(admin.ModelAdmin):
         return draft_file_response(draft_for_staff(draft_id=draft_id), file_id)
 
 
+def shown(field, values):
+    """A field's stored values as the form shows them: a choice's label ("Healthcare"), not its value."""
+    labels = {str(value): label for value, label in getattr(field, "choices", ()) if not isinstance(label, (list, tuple))}
+    return [str(labels.get(value, value)) for value in values or []]
+
+
 def connector_rows(values):
     """The typed connector rows of a sources step's (unprefixed) values, for the detail page."""
     return [
         (
             f"Connector {row['number']}",
-            f"{row['connector_type'] or '?'}: {row['target'] or '—'}" + (" (marked for removal)" if row["deleted"] else ""),
+            f"{ConnectorType(row['connector_type']).label if row['connector_type'] in ConnectorType else row['connector_type'] or '?'}: "
+            f"{row['target'] or '—'}" + (" (marked for removal)" if row["deleted"] else ""),
         )
         for row in steps.connector_rows(values, prefix="connectors", every_stored=True)
     ]

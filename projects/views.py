@@ -73,7 +73,11 @@ def project_detail(request, pk):
 @login_required
 def project_document(request, pk, document_id):
     project = get_object_or_404(Project.objects.filter(owner=request.user), pk=pk)
-    document = get_object_or_404(project.documents, pk=document_id)
+    return document_response(get_object_or_404(project.documents, pk=document_id))
+
+
+def document_response(document):
+    """Download a project's document under its original name, or 404 (owner and staff)."""
     try:
         handle = document.file.open("rb")
     except FileNotFoundError:

@@ -131,7 +131,7 @@ def rows(response):
         draft_id = re.search(r'name="_selected_action" value="([^"]+)"', row).group(1)
         cells = [text(cell) for cell in CELL.findall(row)][1:]
         name, owner, progress, completed, created, last, expires, ua = cells
-        title = re.search(r'<span title="([^"]*)">', row)
+        title = re.search(r'<span [^>]*title="([^"]*)"', row)
         found.append(
             {
                 "id": draft_id, "name": name, "owner": owner, "progress": progress, "completed": completed,

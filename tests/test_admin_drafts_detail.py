@@ -66,12 +66,13 @@ def test_it_shows_every_answer_of_steps_one_to_three(staff_viewer, full_draft):
 
     assert response.status_code == 200
     shown = dict(readonly_rows(response))
+    labels = {"building_type": "Commercial office", "priority": "High"}  # the choices' labels, not values
     for field, value in VALID_DETAILS.items():
-        assert shown[field.replace("_", " ").capitalize()] == value, field
+        assert shown[field.replace("_", " ").capitalize()] == labels.get(field, value), field
     assert shown["Notes on the requirements"] == "Keep the plant room."
     assert shown["Let AI find relevant public data sources"] == "on"
-    assert shown["Connector 1"] == "google_drive: https://drive.google.com/drive/folders/abc"
-    assert shown["Connector 2"] == "s3: s3://harbour-bucket/drawings/"
+    assert shown["Connector 1"] == "Google Drive folder: https://drive.google.com/drive/folders/abc"
+    assert shown["Connector 2"] == "Amazon S3 bucket: s3://harbour-bucket/drawings/"
     assert "Connector 3" not in shown
     assert shown["Owner"] == "owner"
     assert shown["Progress"] == "Step 4 of 4 (75% complete)"

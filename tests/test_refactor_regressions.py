@@ -148,7 +148,7 @@ def test_it_shows_staff_the_connector_rows_of_a_sources_step_saved_without_its_m
     staff.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
     page = text(staff.get(reverse("admin:sessions_store_draftrecord_change", args=[draft_id])))
     assert "Connector 1" in page
-    assert "s3: s3://harbour-bucket/drawings/" in page
+    assert "Amazon S3 bucket: s3://harbour-bucket/drawings/"  # the type by its label in page
 
 
 # --- 5. field errors (autosave and API): their order -------------------------------------------------
