@@ -1,5 +1,6 @@
 """The four step forms. Forms only validate; saving is projects.services' job."""
 
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +31,12 @@ class StepForm(forms.Form):
     template_name = "projects/forms/fields.html"
 
 
+def _whole_number_messages(things, most, example):
+    """Our own words for an optional count (Django's are "Ensure this value is ...")."""
+    between = f"The number of {things} must be between 1 and {most:,}."
+    return {"min_value": between, "max_value": between, "invalid": f"Enter the number of {things} as a whole number, like {example}."}
+
+
 class DetailsForm(StepForm):
     title = "Project details"
 
@@ -57,11 +64,13 @@ class DetailsForm(StepForm):
     number_of_floors = forms.IntegerField(
         required=False, min_value=1, max_value=500,
         help_text="Floors above and below ground, 1 to 500.",
+        error_messages=_whole_number_messages("floors", 500, 6),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     number_of_zones = forms.IntegerField(
         required=False, min_value=1, max_value=10000,
         help_text="HVAC or control zones, 1 to 10,000.",
+        error_messages=_whole_number_messages("zones", 10000, 24),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     client_name = forms.CharField(
@@ -129,7 +138,10 @@ class DetailsForm(StepForm):
         cleaned = super().clean()
         start, end = cleaned.get("estimated_start_date"), cleaned.get("estimated_end_date")
         if start and end and end < start:
-            self.add_error("estimated_end_date", "The end date cannot be before the start date.")
+            self.add_error(
+                "estimated_end_date",
+                "The end date cannot be before the start date: enter a later date, or leave it empty.",
+            )
         return cleaned
 
 
@@ -313,6 +325,11 @@ CONNECTOR_RULES = {
     ConnectorType.S3: (False, lambda v: bool(_S3.match(v)), "a bucket address like s3://my-bucket/drawings/"),
     ConnectorType.REST_API: (True, lambda v: urlsplit(v).scheme == "https", "an https:// endpoint"),
 }
+SKIP_CONNECTOR = " To skip this connector, leave both empty."
+TARGET_HINT = "For example https://drive.google.com/drive/folders/… or s3://bucket/prefix/."
+# The target's hint once a type is chosen: on the server after a submit, and live in the browser
+# (static/js/connector-hints.js reads them from the type's data-hints).
+CONNECTOR_HINTS = {str(kind): f"{kind.label}: {expected}." for kind, (_, _, expected) in CONNECTOR_RULES.items()}
 
 
 class ConnectorForm(forms.Form):
@@ -321,13 +338,20 @@ class ConnectorForm(forms.Form):
         label="Connector type",
         choices=[("", "Choose a type")] + ConnectorType.choices,
         help_text="Where the data lives.",
+        widget=forms.Select(attrs={"data-hints": json.dumps({"": TARGET_HINT, **CONNECTOR_HINTS})}),
     )
     target = forms.CharField(
         required=False,
         max_length=2048,
         label="URL or identifier",
-        help_text="For example https://drive.google.com/drive/folders/… or s3://bucket/prefix/.",
+        help_text=TARGET_HINT,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self.data.get(self.add_prefix("connector_type")) if self.is_bound else None
+        if kind in CONNECTOR_HINTS:
+            self.fields["target"].help_text = CONNECTOR_HINTS[kind]
 
     def clean(self):
         cleaned = super().clean()
@@ -335,10 +359,10 @@ class ConnectorForm(forms.Form):
         if not kind and not target:
             return cleaned
         if not kind:
-            self.add_error("connector_type", "Choose a connector type.")
+            self.add_error("connector_type", f"Choose a connector type, because you entered a URL or identifier.{SKIP_CONNECTOR}")
             return cleaned
         if not target:
-            self.add_error("target", "Enter the URL or identifier for this connector.")
+            self.add_error("target", f"Enter the URL or identifier for this connector, because you chose a connector type.{SKIP_CONNECTOR}")
             return cleaned
         is_url, check, expected = CONNECTOR_RULES[kind]
         if is_url:
@@ -444,13 +468,10 @@ class SourcesForm(StepForm):
 
 
 class ReviewForm(StepForm):
-    title = "Review & create"
+    """No fields: the "Create project" button is the confirmation (it posts review-confirm=1,
+    which takes the commit lock with the draft load: ProjectWizard.is_commit_attempt)."""
 
-    confirm = forms.BooleanField(
-        label="I have checked these answers and want to create the project",
-        help_text="You can still change any section above before you create the project.",
-        error_messages={"required": "Tick the box to confirm you have checked your answers."},
-    )
+    title = "Review & create"
 
 
 STEPS = [

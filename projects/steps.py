@@ -20,7 +20,7 @@ FORMS = dict(STEPS)
 STEP_NAMES = [name for name, _ in STEPS]
 TITLES = {name: form.title for name, form in STEPS}
 FIRST_STEP, LAST_STEP = STEP_NAMES[0], STEP_NAMES[-1]
-# The review step holds only the confirmation box, which creates the project: nothing to autosave.
+# The review step has no fields (its "Create project" button creates the project): nothing to autosave.
 AUTOSAVE_STEPS = STEP_NAMES[:-1]
 # Posted with a step but not part of its values: files travel only in a real submit, and
 # "remove" is an action taken on submit.

@@ -102,6 +102,7 @@ def draft_list(request):
         {
             "draft": draft,
             "name": draft_title(draft),
+            "title": steps.draft_title(draft),
             **draft_step(draft),
             "resume_url": reverse("projects:wizard_resume", args=[draft.id]),
             "discard_url": reverse("projects:draft_discard", args=[draft.id]),

@@ -190,7 +190,7 @@ def test_it_names_the_connector_rows_that_do_not_validate(owner_client):
     failure = json_error(response, 400, "VALIDATION_FAILED")
     assert failure["fields"] == {
         "connectors[1].target": ["Enter a bucket address like s3://my-bucket/drawings/."],
-        "connectors[2].connectorType": ["Choose a connector type."],
+        "connectors[2].connectorType": ["Choose a connector type, because you entered a URL or identifier. To skip this connector, leave both empty."],
     }
     assert current(owner_client, draft_id)["projectData"]["connectors"] == []
 

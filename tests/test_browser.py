@@ -127,7 +127,6 @@ def test_it_completes_the_wizard_with_a_document_upload(browser_pages, drafts_re
     expect(page.get_by_text("spec.pdf")).to_be_visible()
     assert page.locator("#save-status").count() == 0  # nothing to autosave on review
     browser_pages.screenshot(page, "review")
-    page.get_by_label("I have checked these answers and want to create the project").check()
     page.get_by_role("button", name="Create project").click()
 
     project = Project.objects.get()
@@ -329,7 +328,6 @@ def test_it_completes_the_wizard_with_javascript_disabled(browser_pages):
     save_and_continue(page)
     expect(page).to_have_url(re.compile(r"/review/$"))
     browser_pages.screenshot(page, "review")
-    page.get_by_label("I have checked these answers and want to create the project").check()
     page.get_by_role("button", name="Create project").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("No script")

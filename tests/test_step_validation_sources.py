@@ -164,8 +164,8 @@ def test_it_asks_for_the_missing_half_of_a_connector(owner_client, sources_draft
 
     assert response.status_code == 200
     assert summary_links(response) == [
-        ("#id_sources-connectors-0-target", "Connector 1: Enter the URL or identifier for this connector."),
-        ("#id_sources-connectors-1-connector_type", "Connector 2: Choose a connector type."),
+        ("#id_sources-connectors-0-target", "Connector 1: Enter the URL or identifier for this connector, because you chose a connector type. To skip this connector, leave both empty."),
+        ("#id_sources-connectors-1-connector_type", "Connector 2: Choose a connector type, because you entered a URL or identifier. To skip this connector, leave both empty."),
     ]
     assert input_value(response, "sources-connectors-1-target") == "https://example.com/specs"
     assert_sources_not_saved(sources_draft)
