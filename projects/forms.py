@@ -468,10 +468,16 @@ class SourcesForm(StepForm):
 
 
 class ReviewForm(StepForm):
-    """No fields: the "Create project" button is the confirmation (it posts review-confirm=1,
-    which takes the commit lock with the draft load: ProjectWizard.is_commit_attempt)."""
+    """No tick box: the "Create project" button is the confirmation. It posts review-confirm=1,
+    which takes the commit lock with the draft load (ProjectWizard.is_commit_attempt), so a final
+    POST without it (not one the page sends) creates nothing."""
 
     title = "Review & create"
+
+    confirm = forms.BooleanField(
+        label="Create project",
+        error_messages={"required": "Choose “Create project” to create the project."},
+    )
 
 
 STEPS = [

@@ -176,7 +176,7 @@ def test_it_creates_no_project_while_redis_is_down_and_exactly_one_when_it_is_ba
 
     assert_unavailable(response, started)
     # The page's "Create project" button is the confirmation: a retry from it commits.
-    assert re.search(r'<button type="submit" class="primary" name="review-confirm" value="1">Create project</button>', response.content.decode())
+    assert re.search(r'<button type="submit" class="primary" name="review-confirm" value="1" id="id_review-confirm">Create project</button>', response.content.decode())
     assert not Project.objects.exists()
 
     own_redis.start()

@@ -406,7 +406,7 @@ def review_draft(owner_client, sources_draft):
 
 
 @pytest.mark.parametrize("value", [None, "", "false"])
-def test_it_requires_the_confirmation_box(owner_client, review_draft, value):
+def test_it_creates_the_project_only_from_its_button(owner_client, review_draft, value):
     data = management("review")
     if value is not None:
         data["review-confirm"] = value
@@ -417,8 +417,7 @@ def test_it_requires_the_confirmation_box(owner_client, review_draft, value):
     assert summary_links(response) == [
         (
             "#id_review-confirm",
-            "I have checked these answers and want to create the project: "
-            "Tick the box to confirm you have checked your answers.",
+            "Create project: Choose “Create project” to create the project.",
         )
     ]
     assert Project.objects.count() == 0
