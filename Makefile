@@ -36,7 +36,13 @@ migrate: redis-start
 run: migrate
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-dev
+# axe-core for the browser tests' accessibility checks (they skip, saying why, without npm).
+AXE_JS := var/node/node_modules/axe-core/axe.min.js
+$(AXE_JS):
+	@if command -v npm >/dev/null; then npm install --prefix var/node --no-audit --no-fund --silent axe-core@4.14.1; \
+	else echo "npm not found: the axe-core checks of the browser tests will be skipped"; fi
+
+test: $(VENV)/.installed-dev $(AXE_JS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # pytest.ini deselects the load test; the -m here selects it (the last -m wins). A run that selects

@@ -6,7 +6,6 @@ Fixtures and screenshots: tests/browser/harness.py; users and drafts: tests/admi
 """
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,7 @@ from projects.models import Project
 
 from .admin_helpers import LIST_URL, WINDOWS_UA, browser, logged_in, staff
 from .admin_helpers import day_long_drafts, superuser  # noqa: F401 (fixtures)
-from .browser.harness import browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
+from .browser.harness import axe_violations, browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
 from .conftest import PASSWORD, pdf_bytes
 from .test_admin_projects import commit_project
 from .wizard_helpers import start_draft
@@ -26,7 +25,6 @@ try:
 except ImportError:  # the chromium fixture skips every test with the reason
     expect = None
 
-AXE = Path("/tmp/node_modules/axe-core/axe.min.js")
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -39,16 +37,6 @@ def signed_in_page(browser_pages, user, viewport=DESKTOP):
     expect(page).to_have_url(re.compile(r"/admin/$"))
     return page
 
-
-def axe_violations(page):
-    if not AXE.exists():
-        pytest.skip(f"axe-core not found at {AXE}")
-    page.evaluate(AXE.read_text())
-    return page.evaluate(
-        "axe.run().then(r => r.violations"
-        ".filter(v => ['critical','serious','moderate'].includes(v.impact))"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"
-    )
 
 
 @pytest.fixture

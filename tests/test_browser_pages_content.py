@@ -3,14 +3,13 @@ drafts list, sign-up in the middle of a draft, and the project page (with axe on
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from projects.models import DataConnector, Project
 
-from .browser.harness import browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
+from .browser.harness import axe_violations, browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
 from .api_helpers import created
 from .conftest import PASSWORD, pdf_bytes
 from .wizard_helpers import browser
@@ -24,18 +23,9 @@ try:
 except ImportError:  # the chromium fixture skips every test with the reason
     expect = None
 
-AXE = Path("/tmp/node_modules/axe-core/axe.min.js")
 LONG_NAME = "N" * 100
 LONG_URL = "https://drive.google.com/drive/folders/" + "a" * 161
 
-
-def axe_violations(page):
-    if not AXE.exists():
-        pytest.skip(f"axe-core not found at {AXE}")
-    page.evaluate(AXE.read_text())
-    return page.evaluate(
-        "axe.run().then(r => r.violations.filter(v => ['critical','serious','moderate'].includes(v.impact)).map(v => v.id))"
-    )
 
 
 def to_requirements(page):

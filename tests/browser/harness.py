@@ -29,6 +29,17 @@ LAUNCH_ARGS = [
 ]
 ARTIFACTS_DIR = Path(os.environ.get("ARTIFACTS_DIR") or Path(__file__).resolve().parents[2] / "var" / "test-artifacts")
 SCREENSHOTS = ARTIFACTS_DIR / "screenshots"
+# axe-core, installed by `make test` (npm, into var/node/) or named by AXE_CORE_JS. The CSP refuses
+# injected script tags, so it is run with page.evaluate.
+AXE = Path(
+    os.environ.get("AXE_CORE_JS")
+    or Path(__file__).resolve().parents[2] / "var" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+)
+AXE_RUN = (
+    "axe.run().then(r => r.violations"
+    ".filter(v => ['critical', 'serious', 'moderate'].includes(v.impact))"
+    ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"
+)
 # Waits are event-driven (expect(...) polls until this); nothing here sleeps.
 TIMEOUT_MS = 10_000
 
@@ -124,6 +135,14 @@ class BrowserPages:
                         pass
         for context in self.contexts:
             context.close()
+
+
+def axe_violations(page):
+    """The page's critical, serious and moderate axe-core violations, as "rule: targets"."""
+    if not AXE.exists():
+        pytest.skip(f"axe-core is not at {AXE}: `make test` installs it with npm (or set AXE_CORE_JS)")
+    page.evaluate(AXE.read_text())
+    return page.evaluate(AXE_RUN)
 
 
 @pytest.fixture
