@@ -148,7 +148,7 @@ def _set_pending(draft, step, values):
     return True
 
 
-def _once_more_after_a_navigation(attempt):
+def once_more_after_a_navigation(attempt):
     """Run a read-check-write ``attempt`` again if the store refused its write because the draft
     was written in between. The second read decides: if only another tab's navigation wrote (the
     revision is the same) the write goes through; if the user's data changed, it is stale."""
@@ -230,7 +230,7 @@ def draft_autosave(*, request, draft_id, step, values, revision):
             store.save(draft, step=step)
         return draft, errors
 
-    return _once_more_after_a_navigation(attempt)
+    return once_more_after_a_navigation(attempt)
 
 
 # --- earlier versions -------------------------------------------------------------------------------
@@ -256,7 +256,7 @@ def draft_restore_version(*, request, draft_id, step, revision, seen_revision):
             get_draft_store().save(draft, step=step)
         return draft
 
-    return _once_more_after_a_navigation(attempt)
+    return once_more_after_a_navigation(attempt)
 
 
 # --- the JSON API ---------------------------------------------------------------------------------------
@@ -332,7 +332,7 @@ def draft_update(*, request, draft_id, revision, changes):
             _apply(draft, wanted)
         return get_draft_store().save(draft, step=draft.current_step)
 
-    return _once_more_after_a_navigation(attempt)
+    return once_more_after_a_navigation(attempt)
 
 
 # --- discard, restore, delete, claim, extend ----------------------------------------------------------

@@ -19,7 +19,7 @@ from sessions_store.store import DraftGone, get_draft_store
 
 from .. import access, steps
 from ..selectors import draft_for_link, draft_for_request
-from .drafts import _once_more_after_a_navigation
+from .drafts import once_more_after_a_navigation
 
 logger = logging.getLogger("projects")
 
@@ -53,7 +53,7 @@ def draft_send_link(*, request, draft_id, email):
                 fresh = get_draft_store().save(fresh, action="update")
             return fresh
 
-        draft = _once_more_after_a_navigation(attempt)
+        draft = once_more_after_a_navigation(attempt)
     now = clock.now()
     context = {
         "title": steps.draft_title(draft) or "Untitled project",
@@ -99,4 +99,4 @@ def draft_open_link(*, request, token):
         except DraftGone:
             access.miss(request, draft.id)
 
-    return _once_more_after_a_navigation(attempt)
+    return once_more_after_a_navigation(attempt)
