@@ -199,6 +199,9 @@ class Draft:
     link_secret: str = field(default="", repr=False)
     # The user's data as last read or written (None: never saved).
     saved_data: str = field(default=None, repr=False, compare=False)
+    # The record's JSON as read, until saved_data is needed: lists of drafts (and pages that
+    # save nothing) never pay for it.
+    saved_source: str = field(default=None, repr=False, compare=False)
     # The schema of the record as it was read (it is written back as SCHEMA_VERSION).
     stored_schema: int = field(default=SCHEMA_VERSION, repr=False, compare=False)
 
@@ -237,7 +240,7 @@ class Draft:
         """The data changed: move the revision, and keep what the changed values were before."""
         self.revision += 1
         before = {}
-        if self.saved_data is not None:
+        if self.saved_state() is not None:
             state = json.loads(self.saved_data)
             before = _shown(state[0], state[5])
         now = self.shown()
@@ -312,11 +315,19 @@ class Draft:
             sort_keys=True,
         )
 
+    def saved_state(self):
+        """data_state() as last read or written (None: never saved)."""
+        if self.saved_data is None and self.saved_source is not None:
+            self.saved_data = Draft.from_dict(json.loads(self.saved_source), snapshot=False).data_state()
+            self.saved_source = None
+        return self.saved_data
+
     def data_changed(self):
-        return self.saved_data is None or self.data_state() != self.saved_data
+        saved = self.saved_state()
+        return saved is None or self.data_state() != saved
 
     def mark_saved(self):
-        self.saved_data = self.data_state()
+        self.saved_data, self.saved_source = self.data_state(), None
 
     def to_dict(self):
         return {
@@ -348,7 +359,7 @@ class Draft:
         return json.dumps(self.to_dict(), cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data, *, snapshot=True):
         stored_schema = data.get("schema", 1)
         data = upgrade(dict(data))
         draft = cls(
@@ -372,9 +383,12 @@ class Draft:
             link_secret=data.get("link_secret", ""),
         )
         draft.stored_schema = stored_schema
-        draft.mark_saved()
+        if snapshot:
+            draft.mark_saved()
         return draft
 
     @classmethod
     def from_json(cls, raw):
-        return cls.from_dict(json.loads(raw))
+        draft = cls.from_dict(json.loads(raw), snapshot=False)
+        draft.saved_source = raw
+        return draft
