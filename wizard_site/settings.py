@@ -83,15 +83,17 @@ INSTALLED_APPS = [
     "formtools",
     "sessions_store",
     "projects",
+    "wizard_site.apps.WizardSiteConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "wizard_site.middleware.private_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wizard_site.accounts.AuthenticationMiddleware",  # Django's, and the login session must be live
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wizard_site.middleware.DraftErrorsMiddleware",
@@ -243,6 +245,15 @@ DRAFT_HISTORY_REVISIONS = envint("DRAFT_HISTORY_REVISIONS", 20, minimum=0)
 DRAFT_HISTORY_BYTES = envint("DRAFT_HISTORY_BYTES", 16384, minimum=0)
 # How long before a draft expires an open page warns, with a "Keep my draft" button.
 DRAFT_EXPIRY_WARNING = envint("DRAFT_EXPIRY_WARNING", 600, minimum=0)
+
+# --- Signing in and up (sessions_store.limits): failures within SIGN_IN_FAILURE_WINDOW seconds per
+# (username, IP) pair; a much higher ceiling per IP; and per username, a ceiling that refuses only
+# addresses the account has not signed in from within SIGN_IN_KNOWN_ADDRESS_TTL seconds.
+SIGN_IN_MAX_FAILURES = envint("SIGN_IN_MAX_FAILURES", 10, minimum=1)
+SIGN_IN_MAX_FAILURES_PER_IP = envint("SIGN_IN_MAX_FAILURES_PER_IP", 100, minimum=1)
+SIGN_IN_MAX_FAILURES_PER_USERNAME = envint("SIGN_IN_MAX_FAILURES_PER_USERNAME", 50, minimum=1)
+SIGN_IN_FAILURE_WINDOW = envint("SIGN_IN_FAILURE_WINDOW", 900, minimum=1)
+SIGN_IN_KNOWN_ADDRESS_TTL = envint("SIGN_IN_KNOWN_ADDRESS_TTL", 90 * 86400, minimum=60)
 
 # --- Emailed links to a draft (projects.services.draft_send_link): at most this many a window
 # per draft and per IP address.
