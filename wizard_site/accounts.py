@@ -15,7 +15,6 @@ pair, its IP or, from an address new to that username, the username has too many
 
 import logging
 import secrets
-import smtplib
 from functools import partial, wraps
 
 from asgiref.sync import sync_to_async
@@ -228,16 +227,8 @@ class PasswordChangeView(ErrorSummaryMixin, auth_views.PasswordChangeView):
 
 
 class PasswordResetView(ErrorSummaryMixin, auth_views.PasswordResetView):
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except (smtplib.SMTPException, OSError) as exc:
-            logger.error("password reset email not sent: %s", exc)
-            response = self.render_to_response(
-                self.get_context_data(form=form, notice="We could not send the email just now. Please try again in a few minutes.")
-            )
-            response.status_code = 503
-            return response
+    """Django's. A mail server that fails is logged (ERROR, django.contrib.auth) and the page says
+    the same as for an unknown address: saying otherwise would tell who has an account."""
 
 
 class PasswordResetConfirmView(ErrorSummaryMixin, auth_views.PasswordResetConfirmView):
