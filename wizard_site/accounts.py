@@ -20,6 +20,7 @@ from functools import partial, wraps
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib import auth, messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
@@ -159,7 +160,7 @@ def too_many_attempts(request, verdict, *, kind):
     response = render(
         request,
         "429.html",
-        {"why": f"There were too many {what} with these details. You can try again in {minutes} minutes.", "password_reset": kind == "login"},
+        {"why": f"There were too many {what} with these details.", "retry_minutes": minutes, "password_reset": kind == "login"},
         status=429,
     )
     response["Retry-After"] = str(verdict.retry_after)
@@ -167,6 +168,39 @@ def too_many_attempts(request, verdict, *, kind):
 
 
 # --- pages ----------------------------------------------------------------------------------------------
+
+def _worded(form, fields):
+    """Our labels and "what to do" errors on Django's auth forms: {name: (label, required message)}."""
+    for name, (label, required) in fields.items():
+        form.fields[name].label = label
+        form.fields[name].error_messages["required"] = required
+    return form
+
+
+NEW_PASSWORD_FIELDS = {
+    "new_password1": ("New password", "Enter a new password"),
+    "new_password2": ("New password again", "Enter the new password again, to check it"),
+}
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _worded(self, {"old_password": ("Current password", "Enter your current password"), **NEW_PASSWORD_FIELDS})
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _worded(self, NEW_PASSWORD_FIELDS)
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _worded(self, {"email": ("Email address", "Enter the email address of your account")})
+        self.fields["email"].error_messages["invalid"] = "Enter an email address like name@example.com"
+
 
 class ErrorSummaryMixin:
     """Our error summary at the top of a form page (the pages' own wording and pattern)."""
@@ -220,6 +254,8 @@ def sign_out_other_devices(request):
 
 
 class PasswordChangeView(ErrorSummaryMixin, auth_views.PasswordChangeView):
+    form_class = PasswordChangeForm
+
     def form_valid(self, form):
         response = super().form_valid(form)  # keeps this browser signed in (update_session_auth_hash)
         login_sessions_end_others(user=form.user, keep_sid=self.request.session.get(SID_KEY))
@@ -227,11 +263,14 @@ class PasswordChangeView(ErrorSummaryMixin, auth_views.PasswordChangeView):
 
 
 class PasswordResetView(ErrorSummaryMixin, auth_views.PasswordResetView):
+    form_class = PasswordResetForm
     """Django's. A mail server that fails is logged (ERROR, django.contrib.auth) and the page says
     the same as for an unknown address: saying otherwise would tell who has an account."""
 
 
 class PasswordResetConfirmView(ErrorSummaryMixin, auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
+
     def form_valid(self, form):
         response = super().form_valid(form)
         login_sessions_end_others(user=form.user, keep_sid=None)  # a new password: every browser signs in again
