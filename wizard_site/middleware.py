@@ -80,13 +80,14 @@ def too_many_lookups(request, retry_after):
 def private_pages(get_response):
     """``Cache-Control: no-store, private`` on every response the app renders itself (issue 12
     L5): pages show a draft, a project or an account, even the home page names who is signed in,
-    and a shared computer's browser cache or a proxy must keep none of them. Merged into what a
-    view set itself (the API's ``no-store``); static files never reach this (WhiteNoise answers
-    them first)."""
+    and a shared computer's browser cache or a proxy must keep none of them. A response that says
+    ``no-store`` already (the API's) is left as it is; static files never reach this (WhiteNoise
+    answers them first)."""
 
     def middleware(request):
         response = get_response(request)
-        add_never_cache_headers(response)
+        if "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
         return response
 
     return middleware
