@@ -156,7 +156,7 @@ def throttled(view, *, kind):
 
 def too_many_attempts(request, verdict, *, kind):
     minutes = max(1, -(-verdict.retry_after // 60))
-    what = "sign-in attempts" if kind == "login" else "attempts to create an account"
+    what = {"login": "sign-in attempts", "signup": "attempts to create an account"}.get(kind, "password reset emails asked for")
     response = render(
         request,
         "429.html",
@@ -263,9 +263,20 @@ class PasswordChangeView(ErrorSummaryMixin, auth_views.PasswordChangeView):
 
 
 class PasswordResetView(ErrorSummaryMixin, auth_views.PasswordResetView):
+    """Django's, with every request counted on the sign-in limits (kind ``reset``, the address as
+    the name), so nobody can mail-bomb an address through us. A mail server that fails is logged
+    (ERROR, django.contrib.auth) and the page says the same as for an unknown address: saying
+    otherwise would tell who has an account."""
+
     form_class = PasswordResetForm
-    """Django's. A mail server that fails is logged (ERROR, django.contrib.auth) and the page says
-    the same as for an unknown address: saying otherwise would tell who has an account."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        verdict = limits.allow_sign_in(self.request, kind="reset", name=email)
+        if not verdict.allowed:
+            return too_many_attempts(self.request, verdict, kind="reset")
+        limits.sign_in_failed(self.request, kind="reset", name=email)
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(ErrorSummaryMixin, auth_views.PasswordResetConfirmView):

@@ -109,3 +109,13 @@ def test_it_throttles_sign_up_attempts(limits):
 
     assert response.status_code == 429 and response["Retry-After"]
     assert "too many attempts to create an account" in response.content.decode()
+
+
+def test_it_limits_password_reset_emails_to_one_address(limits, owner, mailoutbox):
+    for _ in range(3):
+        assert browser().post(reverse("password_reset"), {"email": owner.email}, REMOTE_ADDR=ATTACKER).status_code == 302
+
+    response = browser().post(reverse("password_reset"), {"email": owner.email}, REMOTE_ADDR=ATTACKER)
+
+    assert response.status_code == 429 and response["Retry-After"]
+    assert len(mailoutbox) == 3
