@@ -5,7 +5,7 @@ import pytest
 
 from projects.models import Project
 
-from ..documents_helpers import draft_file_url
+from ..documents_helpers import draft_file_url, load_draft
 from ..wizard_helpers import complete_until_review, confirm, step_url
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,6 @@ def assert_not_stored(response, url):
 
 def test_it_forbids_caching_every_page_with_a_draft_a_project_or_the_account(owner_client, pdf):
     draft_id = complete_until_review(owner_client, [pdf()])
-    from ..documents_helpers import load_draft
-
     file_id = load_draft(draft_id).files[0]["id"]
     urls = [
         "/", "/projects/new/", "/projects/drafts/", *(step_url(draft_id, step) for step in ("details", "requirements", "sources", "review")),
