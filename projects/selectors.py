@@ -2,7 +2,7 @@
 
 from sessions_store.drafts import is_draft_id
 from sessions_store.links import draft_id_of, link_opens
-from sessions_store.owners import request_owner
+from sessions_store.owners import anonymous_owner_from_session, request_owner
 from sessions_store.store import get_draft_store
 
 from . import access
@@ -44,6 +44,12 @@ def drafts_of_owner(*, owner):
     if owner is None:
         return []
     return [draft for draft in get_draft_store().list_for_owner(owner.key) if owner.owns(draft)]
+
+
+def anonymous_drafts_of_request(*, request):
+    """The drafts this browser made before signing in (its anonymous token's), whoever is signed
+    in now: what signing in offers to move into the account."""
+    return drafts_of_owner(owner=anonymous_owner_from_session(request))
 
 
 def ended_drafts_of_owner(*, owner):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.project_detail, name="detail"),
     path("<int:pk>/documents/<int:document_id>/", views.project_document, name="document"),
     path("drafts/", views.draft_list, name="drafts"),
+    path("drafts/move/", views.drafts_move, name="drafts_move"),
     path("drafts/link/<str:token>/", views.draft_link, name="draft_link"),
     path("new/", wizard, name="wizard_new"),
     path("new/autosave/", autosave, name="autosave_new"),

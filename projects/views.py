@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +24,13 @@ from . import access, steps, versions
 from .forms import DraftLinkForm
 from .models import Project
 from .api_support import json_response
-from .selectors import draft_for_link, draft_for_request, drafts_of_owner, ended_drafts_of_owner
+from .selectors import (
+    anonymous_drafts_of_request,
+    draft_for_link,
+    draft_for_request,
+    drafts_of_owner,
+    ended_drafts_of_owner,
+)
 from .services import (
     LinkNeedsSignIn,
     DraftStale,
@@ -34,6 +39,7 @@ from .services import (
     RateLimited,
     StepsInvalid,
     VersionNotKept,
+    draft_claim,
     draft_discard,
     draft_keep,
     draft_open_link,
@@ -344,18 +350,52 @@ def signup(request):
         return redirect("projects:list")
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # One unit: if handing the visitor's drafts over fails (Redis down: a 503), the account
-        # is not half made, and trying again does not say "that username already exists".
-        with transaction.atomic():
-            user = form.save()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        has_drafts = bool(anonymous_drafts_of_request(request=request))  # Redis down: a 503, no account
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Your account is ready.")
-        next_url = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
-            next_url = reverse("projects:list")
-        return redirect(next_url)
+        return redirect(sign_in_destination(_safe_next(request, request.POST.get("next", "")), has_drafts=has_drafts))
     return render(
         request,
         "registration/signup.html",
         {"form": form, "form_errors": steps.error_summary(form), "next": request.GET.get("next", "")},
+    )
+
+
+def _safe_next(request, next_url, default="projects:list"):
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
+        return next_url
+    return reverse(default)
+
+
+def sign_in_destination(next_url, *, has_drafts):
+    """Where a browser goes once signed in: to ``next_url``, or first to the question whether to
+    move the drafts it made before signing in into the account (issue 12 L3)."""
+    if not has_drafts:
+        return next_url
+    return f"{reverse('projects:drafts_move')}?{urlencode({'next': next_url})}"
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def drafts_move(request):
+    """"Move them to my account" (the default) or "Leave them" in this browser, for the drafts
+    this browser made before signing in. Nothing moves on a GET."""
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next", ""))
+    if request.method == "POST":
+        if request.POST.get("choice") == "leave":
+            messages.info(request, "Those drafts stay in this browser. You will see them again when you sign out.")
+        else:
+            moved = draft_claim(request=request, user=request.user)
+            if moved:
+                messages.success(request, f"{moved} draft{'s' if moved != 1 else ''} moved to your account.")
+        return redirect(next_url)
+    drafts = anonymous_drafts_of_request(request=request)
+    if not drafts:
+        return redirect(next_url)
+    rows = [{"name": draft_title(draft), **draft_step(draft), "draft": draft} for draft in drafts]
+    return render(
+        request,
+        "projects/drafts_move.html",
+        {"rows": rows, "next": next_url, "step_count": len(steps.STEP_NAMES)},
     )

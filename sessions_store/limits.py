@@ -13,6 +13,7 @@ A fixed window per key: one INCR (+ EXPIRE on the first hit) in a script, one ro
 Redis is down the limit is not enforced; the request then fails on the draft store anyway.
 """
 
+import hashlib
 import ipaddress
 from dataclasses import dataclass
 
@@ -89,3 +90,85 @@ def allow_link_email(request, draft_id):
             verdict.kind = kind
             return verdict
     return Verdict(allowed=True)
+
+
+# --- Signing in and signing up (issue 12 item 4) ------------------------------------------------------
+#
+# Failures are counted three ways within SIGN_IN_FAILURE_WINDOW seconds, as django-axes combines
+# username and IP, so that nobody elsewhere can lock a real user out:
+# - per (name, IP) pair, up to SIGN_IN_MAX_FAILURES: the guesser at one account from one address;
+# - per IP, up to SIGN_IN_MAX_FAILURES_PER_IP (much higher): one address trying many names;
+# - per name, up to SIGN_IN_MAX_FAILURES_PER_USERNAME, which refuses only addresses this name has
+#   not signed in from before (``known:<name>``, kept SIGN_IN_KNOWN_ADDRESS_TTL): a botnet at one
+#   account is stopped, and its owner, at home, still gets in.
+# Names are counted case-insensitively and hashed (a key never holds what someone typed).
+
+# KEYS: pair, ip, name, known   ARGV: ip, max pair, max ip, max name. Returns the seconds to wait.
+SIGN_IN_CHECK = """
+local function wait(key, limit)
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count < limit then return 0 end
+  return math.max(redis.call('TTL', key), 1)
+end
+local seconds = math.max(wait(KEYS[1], tonumber(ARGV[2])), wait(KEYS[2], tonumber(ARGV[3])))
+if seconds == 0 and redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 0 then
+  seconds = wait(KEYS[3], tonumber(ARGV[4]))
+end
+return seconds
+"""
+
+# KEYS: the counters to count one failure on   ARGV: window seconds
+SIGN_IN_FAILED = """
+for _, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return 1
+"""
+
+# KEYS: pair, known   ARGV: ip, known-address seconds
+SIGN_IN_SUCCEEDED = """
+redis.call('DEL', KEYS[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1
+"""
+
+
+def _sign_in_keys(request, kind, name):
+    ip = client_ip(request)
+    who = hashlib.sha256(name.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
+    return ip, {
+        "pair": make_key("limit", f"{kind}-pair:{who}:{ip}"),
+        "ip": make_key("limit", f"{kind}-ip:{ip}"),
+        "name": make_key("limit", f"{kind}-name:{who}"),
+        "known": make_key("limit", f"{kind}-known:{who}"),
+    }
+
+
+def allow_sign_in(request, *, kind, name):
+    """May this request try to sign in (or up, ``kind``) as ``name``? One round trip, counting
+    nothing: only failures count (sign_in_failed)."""
+    ip, keys = _sign_in_keys(request, kind, name)
+    limits = (settings.SIGN_IN_MAX_FAILURES, settings.SIGN_IN_MAX_FAILURES_PER_IP, settings.SIGN_IN_MAX_FAILURES_PER_USERNAME)
+    try:
+        seconds = int(script(SIGN_IN_CHECK)(keys=[keys["pair"], keys["ip"], keys["name"], keys["known"]], args=[ip, *limits]))
+    except RedisError:
+        return Verdict(allowed=True)
+    return Verdict(allowed=seconds == 0, retry_after=seconds, kind=kind)
+
+
+def sign_in_failed(request, *, kind, name):
+    _, keys = _sign_in_keys(request, kind, name)
+    try:
+        script(SIGN_IN_FAILED)(keys=[keys["pair"], keys["ip"], keys["name"]], args=[settings.SIGN_IN_FAILURE_WINDOW])
+    except RedisError:
+        pass
+
+
+def sign_in_succeeded(request, *, kind, name):
+    """The pair's failures are forgiven, and this address becomes known for ``name``."""
+    ip, keys = _sign_in_keys(request, kind, name)
+    try:
+        script(SIGN_IN_SUCCEEDED)(keys=[keys["pair"], keys["known"]], args=[ip, settings.SIGN_IN_KNOWN_ADDRESS_TTL])
+    except RedisError:
+        pass

@@ -37,7 +37,7 @@ from .admin_helpers import (  # noqa: F401 (fixtures)
     staff_without_permission,
 )
 from .conftest import PASSWORD
-from .wizard_helpers import VALID_DETAILS, complete_until_review, expire_for_real, start_draft
+from .wizard_helpers import VALID_DETAILS, complete_until_review, expire_for_real, move_drafts_after_sign_in, start_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +208,7 @@ def test_it_lists_an_anonymous_draft_under_its_user_once_the_visitor_signs_in(st
     client = logged_in(staff_viewer)
     assert [row["owner"] for row in rows(client.get(LIST_URL))] == ["anonymous (198.51.100.9)"]
 
-    response = visitor.post(reverse("login"), {"username": owner.username, "password": PASSWORD})
+    response = move_drafts_after_sign_in(visitor, visitor.post(reverse("login"), {"username": owner.username, "password": PASSWORD}))
     assert response.status_code == 302
 
     assert [row["owner"] for row in rows(client.get(LIST_URL))] == ["owner"]

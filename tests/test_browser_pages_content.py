@@ -224,6 +224,9 @@ def test_it_lands_back_on_the_draft_after_signing_up(browser_pages):
     page.get_by_label("Password", exact=True).fill(PASSWORD + "x9")
     page.get_by_label("Password confirmation").fill(PASSWORD + "x9")
     page.get_by_role("button", name="Create account").click()
+    # Asked first whether to move the browser's draft into the new account (issue 12 L3).
+    expect(page.get_by_role("heading", level=1)).to_have_text("Move this draft to your account?")
+    page.get_by_role("button", name="Move them to my account").click()
     expect(page).to_have_url(where)
 
 

@@ -25,6 +25,7 @@ from sessions_store.store import get_draft_store
 from .conftest import PASSWORD, PNG_BYTES, office_bytes, pdf_bytes, upload
 from .factories import UserFactory
 from .wizard_helpers import (
+    move_drafts_after_sign_in,
     VALID_DETAILS,
     complete_until_review,
     confirm,
@@ -486,9 +487,9 @@ def test_it_asks_an_anonymous_visitor_to_sign_in_and_then_commits_the_same_draft
 
     login_page = client.get(response["Location"])
     assert "Sign in or create an account to create the project" in text(login_page)
-    signed_in = client.post(
+    signed_in = move_drafts_after_sign_in(client, client.post(
         reverse("login"), {"username": owner.username, "password": PASSWORD, "next": review_url}
-    )
+    ))
     assert signed_in.status_code == 302 and signed_in["Location"] == review_url
     assert client.get(review_url).status_code == 200
 

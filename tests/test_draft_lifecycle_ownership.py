@@ -16,7 +16,7 @@ from projects.models import Project
 from .conftest import PASSWORD
 from .lifecycle_helpers import NAME, PHONE_UA, attach, browser, discard_url, resume_url, stored, text
 from .lifecycle_helpers import day_long_drafts, desktop  # noqa: F401 (fixtures)
-from .wizard_helpers import complete_until_review, confirm, details_post, management, start_draft, step_url
+from .wizard_helpers import complete_until_review, confirm, details_post, management, move_drafts_after_sign_in, start_draft, step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,9 @@ def test_it_keeps_the_draft_when_an_anonymous_visitor_logs_in(anonymous, owner, 
     attach(anonymous, draft_id)
 
     response = anonymous.post(reverse("login"), {"username": owner.username, "password": PASSWORD})
+    assert stored(drafts_redis, draft_id)["owner"] != f"u:{owner.pk}"  # not before asking (L3)
 
+    response = move_drafts_after_sign_in(anonymous, response)
     assert response.status_code == 302
     assert stored(drafts_redis, draft_id)["owner"] == f"u:{owner.pk}"
     assert anonymous.get(resume_url(draft_id))["Location"] == step_url(draft_id, "sources")
@@ -144,6 +146,7 @@ def test_it_keeps_the_draft_when_an_anonymous_visitor_signs_up(anonymous, drafts
         reverse("signup"), {"username": "newcomer", "password1": PASSWORD, "password2": PASSWORD}
     )
 
+    response = move_drafts_after_sign_in(anonymous, response)
     assert response.status_code == 302, response.content.decode()[:2000]
     newcomer = get_user_model().objects.get(username="newcomer")
     assert stored(drafts_redis, draft_id)["owner"] == f"u:{newcomer.pk}"
@@ -168,6 +171,7 @@ def test_it_sends_an_anonymous_visitor_to_sign_in_at_review_and_keeps_the_draft(
         reverse("login"),
         {"username": owner.username, "password": PASSWORD, "next": step_url(draft_id, "review")},
     )
+    response = move_drafts_after_sign_in(anonymous, response)
     assert response["Location"] == step_url(draft_id, "review")
     review = text(anonymous.get(step_url(draft_id, "review")))
     assert NAME in review and "brief.pdf" in review

@@ -22,7 +22,7 @@ from .conftest import PASSWORD, pdf_bytes, upload
 from .reliability_helpers import UNAVAILABLE, files_under, load_draft
 from .support.browser import form_payload
 from .support.redis_server import RedisServer, drafts_caches, forget_pool
-from .wizard_helpers import VALID_DETAILS, details_post, management, sources_post, start_draft, step_url
+from .wizard_helpers import VALID_DETAILS, details_post, management, move_drafts_after_sign_in, sources_post, start_draft, step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +198,7 @@ def test_it_keeps_an_anonymous_draft_when_signing_in_while_redis_is_down(client,
     assert response.status_code == 503
     assert client.get("/projects/").status_code == 302  # not signed in
     own_redis.start()
-    response = client.post("/accounts/login/", {"username": "owner", "password": PASSWORD})
+    response = move_drafts_after_sign_in(client, client.post("/accounts/login/", {"username": "owner", "password": PASSWORD}))
     assert response.status_code == 302
     assert load_draft(draft_id).owner == f"u:{owner.pk}"
 

@@ -2,6 +2,7 @@
 
 import re
 import time
+from urllib.parse import parse_qs, urlsplit
 
 from django.test import Client
 from django.urls import reverse
@@ -85,6 +86,16 @@ def complete_until_review(client, documents, connectors=(("google_drive", "https
     assert response.status_code == 302, response.content.decode()[:3000]
     assert response["Location"] == step_url(draft_id, "review")
     return draft_id
+
+
+def move_drafts_after_sign_in(client, response, choice="move"):
+    """Signing in (or up) asked whether to move this browser's drafts into the account (issue 12
+    L3): answer it, "Move them to my account" by default. Returns the answer's redirect."""
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"].startswith(reverse("projects:drafts_move")), response["Location"]
+    assert "Move them to my account" in client.get(response["Location"]).content.decode()
+    next_url = parse_qs(urlsplit(response["Location"]).query)["next"][0]
+    return client.post(reverse("projects:drafts_move"), {"choice": choice, "next": next_url})
 
 
 def confirm(client, draft_id):

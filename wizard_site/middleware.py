@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 from projects import access
 from sessions_store import clock
@@ -74,3 +75,19 @@ def too_many_lookups(request, retry_after):
     )
     response["Retry-After"] = str(retry_after)
     return response.render()
+
+
+def private_pages(get_response):
+    """``Cache-Control: no-store, private`` on every response the app renders itself (issue 12
+    L5): pages show a draft, a project or an account, even the home page names who is signed in,
+    and a shared computer's browser cache or a proxy must keep none of them. A response that says
+    ``no-store`` already (the API's) is left as it is; static files never reach this (WhiteNoise
+    answers them first)."""
+
+    def middleware(request):
+        response = get_response(request)
+        if "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)
+        return response
+
+    return middleware

@@ -83,15 +83,17 @@ INSTALLED_APPS = [
     "formtools",
     "sessions_store",
     "projects",
+    "wizard_site.apps.WizardSiteConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "wizard_site.middleware.private_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wizard_site.accounts.AuthenticationMiddleware",  # Django's, and the login session must be live
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wizard_site.middleware.DraftErrorsMiddleware",
@@ -137,8 +139,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: drafts live in their own cache alias and database (cache.clear() is FLUSHDB).
 EMBEDDED_REDIS_DIR = VAR_DIR / "redis"
 EMBEDDED_REDIS_SOCKET = EMBEDDED_REDIS_DIR / "redis.sock"
-REDIS_URL = os.environ.get("REDIS_URL") or f"unix://{EMBEDDED_REDIS_SOCKET}?db=0"
-REDIS_IS_EMBEDDED = not os.environ.get("REDIS_URL")
+
+
+def _redis_url():
+    """``(url, embedded)``: REDIS_URL, else one built from REDIS_HOST/PORT/DB/TLS (the seeds' and
+    ElastiCache guide's variables), else the embedded Redis, which only DEBUG or an explicit
+    ALLOW_EMBEDDED_REDIS may use: in production nothing starts it, and every draft would be a 503."""
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"], False
+    host = os.environ.get("REDIS_HOST")
+    if host:
+        scheme = "rediss" if envbool("REDIS_TLS", False) else "redis"
+        host = f"[{host}]" if ":" in host and not host.startswith("[") else host  # an IPv6 address
+        port, db = envint("REDIS_PORT", 6379, minimum=1), envint("REDIS_DB", 0, minimum=0)
+        return f"{scheme}://{host}:{port}/{db}", False
+    if not DEBUG and not envbool("ALLOW_EMBEDDED_REDIS", False):
+        raise ImproperlyConfigured(
+            "No Redis is configured for drafts: set REDIS_URL, or REDIS_HOST (with REDIS_PORT, "
+            "REDIS_DB, REDIS_PASSWORD, REDIS_TLS). The embedded Redis is for DEBUG only "
+            "(see the README's configuration table)."
+        )
+    return f"unix://{EMBEDDED_REDIS_SOCKET}?db=0", True
+
+
+REDIS_URL, REDIS_IS_EMBEDDED = _redis_url()
 REDIS_PASSWORD = os.environ.get("REDIS_PASSWORD") or None
 REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "2"))
 REDIS_TLS_CA_CERTS = os.environ.get("REDIS_TLS_CA_CERTS") or None
@@ -221,6 +245,15 @@ DRAFT_HISTORY_REVISIONS = envint("DRAFT_HISTORY_REVISIONS", 20, minimum=0)
 DRAFT_HISTORY_BYTES = envint("DRAFT_HISTORY_BYTES", 16384, minimum=0)
 # How long before a draft expires an open page warns, with a "Keep my draft" button.
 DRAFT_EXPIRY_WARNING = envint("DRAFT_EXPIRY_WARNING", 600, minimum=0)
+
+# --- Signing in and up (sessions_store.limits): failures within SIGN_IN_FAILURE_WINDOW seconds per
+# (username, IP) pair; a much higher ceiling per IP; and per username, a ceiling that refuses only
+# addresses the account has not signed in from within SIGN_IN_KNOWN_ADDRESS_TTL seconds.
+SIGN_IN_MAX_FAILURES = envint("SIGN_IN_MAX_FAILURES", 10, minimum=1)
+SIGN_IN_MAX_FAILURES_PER_IP = envint("SIGN_IN_MAX_FAILURES_PER_IP", 100, minimum=1)
+SIGN_IN_MAX_FAILURES_PER_USERNAME = envint("SIGN_IN_MAX_FAILURES_PER_USERNAME", 50, minimum=1)
+SIGN_IN_FAILURE_WINDOW = envint("SIGN_IN_FAILURE_WINDOW", 900, minimum=1)
+SIGN_IN_KNOWN_ADDRESS_TTL = envint("SIGN_IN_KNOWN_ADDRESS_TTL", 90 * 86400, minimum=60)
 
 # --- Emailed links to a draft (projects.services.draft_send_link): at most this many a window
 # per draft and per IP address.

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-not-a-secret")
+# The tests run with DEBUG off, against the embedded Redis that conftest starts (or REDIS_URL).
+os.environ.setdefault("ALLOW_EMBEDDED_REDIS", "1")
 
 from .settings import *  # noqa: E402,F403
 from .settings import CACHES, EMBEDDED_REDIS_SOCKET, REDIS_IS_EMBEDDED  # noqa: E402

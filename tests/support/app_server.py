@@ -62,7 +62,7 @@ def production_env(*, database_url, redis_url, media_root, static_root, var_dir,
         for key, value in os.environ.items()
         # Nothing of the test run's own configuration leaks into the server.
         if key not in {"SESSION_TTL", "DEBUG"}
-        and not key.startswith(("PYTEST", "UPLOAD_", "SECURE_", "DATABASE_", "REDIS_", "DJANGO_"))
+        and not key.startswith(("PYTEST", "UPLOAD_", "SECURE_", "DATABASE_", "REDIS_", "DJANGO_", "ALLOW_"))
     }
     env.update(
         {

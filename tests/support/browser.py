@@ -171,4 +171,8 @@ class Browser:
             data["next"] = next_path
         response = self.submit(page, data, form_id=None)
         assert response.status == 302, f"sign-in failed ({response.status}): {response.text[:1500]}"
+        if urlsplit(response.response.headers["Location"]).path == "/projects/drafts/move/":
+            # Asked whether to move this browser's drafts into the account: "Move them" (issue 12 L3).
+            page = self.follow(response)
+            response = self.submit(page, {"choice": "move"}, form_id="drafts-move-form")
         return response
