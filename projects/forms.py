@@ -13,7 +13,7 @@ from django.forms.formsets import ManagementForm
 from django.template.defaultfilters import filesizeformat
 
 from .models import SQUARE_FOOTAGE_MAX, BuildingType, ConnectorType, Priority
-from .uploads import ACCEPT_ATTRIBUTE, ACCEPTED_LABELS, RejectedFile, display_name, identify
+from .uploads import ACCEPT_ATTRIBUTE, ACCEPTED_LABELS, UNREADABLE_NAME, RejectedFile, display_name, identify
 
 
 class FriendlyDecimalField(forms.DecimalField):
@@ -224,9 +224,10 @@ class RequirementsForm(StepForm):
         help_text="Anything the documents do not say.",
     )
 
-    def __init__(self, *args, attached=(), **kwargs):
+    def __init__(self, *args, attached=(), unreadable_names=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.document_changes = DocumentChanges()
+        self.unreadable_names = unreadable_names  # files posted whose names could not be read
         self.fields["documents"].help_text = (
             f"{ACCEPTED_LABELS}. Up to {filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)} each, "
             f"{filesizeformat(settings.UPLOAD_MAX_DRAFT_SIZE)} and {settings.UPLOAD_MAX_FILES} "
@@ -264,7 +265,7 @@ class RequirementsForm(StepForm):
         kept = [item for item in self.attached if item["id"] not in removing]
         kept_size = sum(item["size"] for item in kept)
         count, total = len(kept), kept_size
-        accepted, refused = [], []
+        accepted, refused = [], [UNREADABLE_NAME] * self.unreadable_names
         for uploaded, kind, problem in cleaned.get("documents", []):
             name = display_name(uploaded.name)
             if problem:

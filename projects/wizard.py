@@ -243,7 +243,10 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
     def get_form_kwargs(self, step=None):
         if step == "requirements":
             draft = self.storage.draft
-            return {"attached": draft.files if draft else []}
+            return {
+                "attached": draft.files if draft else [],
+                "unreadable_names": getattr(self.request, "unreadable_file_names", 0),
+            }
         return {}
 
     def render_next_step(self, form, **kwargs):

@@ -247,6 +247,15 @@ DRAFT_UPLOAD_ROOT = Path(os.environ.get("DRAFT_UPLOAD_ROOT", MEDIA_ROOT / "draft
 UPLOAD_MAX_FILE_SIZE = envint("UPLOAD_MAX_FILE_SIZE", 10 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_DRAFT_SIZE = envint("UPLOAD_MAX_DRAFT_SIZE", 50 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_FILES = envint("UPLOAD_MAX_FILES", 20, minimum=1)
+# A DOCX/XLSX is a zip: what its parts add up to once unpacked, and how many times its own size.
+UPLOAD_ZIP_MAX_EXPANDED = envint("UPLOAD_ZIP_MAX_EXPANDED", 100 * 1024 * 1024, minimum=1)
+UPLOAD_ZIP_MAX_RATIO = envint("UPLOAD_ZIP_MAX_RATIO", 100, minimum=1)
+# Watches each multipart body for file names that are not UTF-8 (Django would drop the file).
+FILE_UPLOAD_HANDLERS = [
+    "projects.uploads.UnreadableNames",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Uploads larger than this are streamed to disk rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
