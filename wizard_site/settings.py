@@ -208,6 +208,10 @@ SESSION_CLEANUP_INTERVAL = envint("SESSION_CLEANUP_INTERVAL", 3600, minimum=60)
 
 # --- Limits (the seed's Security variables). Creations per minute per IP address:
 SESSION_RATE_LIMIT = envint("SESSION_RATE_LIMIT", 100, minimum=1)
+# Per-IP limits count an IPv6 address as its network of this many bits (a site gets a /48).
+SESSION_IPV6_PREFIX = envint("SESSION_IPV6_PREFIX", 48, minimum=1)
+if SESSION_IPV6_PREFIX > 128:
+    raise ImproperlyConfigured(f"SESSION_IPV6_PREFIX must be at most 128, got {SESSION_IPV6_PREFIX}")
 # Lookups of drafts that are not there (or not yours) per IP within SESSION_ATTEMPT_WINDOW
 # seconds; past it, such lookups are refused (429) until the window ends.
 SESSION_MAX_ATTEMPTS = envint("SESSION_MAX_ATTEMPTS", 5, minimum=1)
