@@ -36,7 +36,7 @@ from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 from sessions_store import clock
 from sessions_store.files import draft_file_storage
 from sessions_store.owners import request_owner
-from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge
+from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge, OwnerAtCap
 
 from . import access, steps
 from .forms import MAX_CONNECTORS, STEPS
@@ -48,6 +48,7 @@ from .services import (
     DraftConflicts,
     DraftStale,
     RateLimited,
+    StoreFull,
     draft_keep_documents,
     draft_reopen_step,
     draft_start,
@@ -77,6 +78,7 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
         self.owner = request_owner(request)
         self.notice = None
         self.other_conflicts = []
+        self.owner_drafts = []  # listed to resume or discard when the owner is at the drafts cap
         self.restored_at = None
         self.attached_now = []
         self.store_down = False
@@ -96,6 +98,8 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
         except DraftTooLarge:
             self._remove_new_files()
             return self.render_too_large(request, kwargs)
+        except OwnerAtCap:
+            return self.render_owner_at_cap(request, kwargs)
         finally:
             # Still held, whatever happened: the commit did not complete (a completed one
             # deleted the draft and its lock together).
@@ -207,6 +211,8 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
                 self.storage.start(draft_start(request=request, step=step))
             except RateLimited as limited:
                 return self.render_rate_limited(request, kwargs, limited.retry_after)
+            except StoreFull:
+                return self.render_store_full(request, kwargs)
             self.owner = request_owner(request)
         self.submit_step(step, form, True)
         if step == self.steps.last:
@@ -362,6 +368,7 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
                 "hide_errors": hide_errors,
                 "notice": self.notice,
                 "other_conflicts": self.other_conflicts,
+                "owner_drafts": self.owner_drafts,
                 "return_to_review": self.request.GET.get("return") == "review"
                 or bool(self.request.POST.get("return_to_review")),
                 "prev_step": self.get_prev_step(current),

@@ -10,9 +10,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from sessions_store.log import log_action
+from sessions_store.owners import request_owner
 from sessions_store.store import DraftStoreUnavailable
 
 from . import access, steps
+from .selectors import drafts_of_owner
 from .services import draft_merge_step
 
 logger = logging.getLogger("projects")
@@ -98,6 +100,29 @@ class WizardRecoveryPages:
         response = self.render_with_input(request, kwargs, notice, status=429)
         response["Retry-After"] = str(retry_after)
         return response
+
+    def render_store_full(self, request, kwargs):
+        """The draft store is nearly full: no new drafts for now (503), the input kept."""
+        notice = (
+            "We can't start new drafts right now because our draft storage is nearly full. "
+            "Drafts already started keep saving. Nothing you typed below has been lost: please try again later."
+        )
+        response = self.render_with_input(request, kwargs, notice, status=503)
+        response["Retry-After"] = "300"
+        return response
+
+    def render_owner_at_cap(self, request, kwargs):
+        """A new draft past the owner's cap (409): the input again, with their drafts listed to
+        resume or discard."""
+        self.storage.forget()
+        self.owner = request_owner(request)
+        self.owner_drafts = [{"id": draft.id, "title": steps.draft_title(draft)} for draft in drafts_of_owner(owner=self.owner)]
+        notice = (
+            f"You already have {len(self.owner_drafts)} unfinished drafts, the most you can keep at "
+            "once, so this one was not saved. Resume one of them below, or discard one you no longer "
+            "need, then save this page again. Nothing you typed below has been lost."
+        )
+        return self.render_with_input(request, kwargs, notice, status=409)
 
     def render_conflict(self, request, kwargs):
         """Another request wrote the draft first: show the fresh draft with this input, unsaved."""

@@ -91,7 +91,20 @@ redis.call('ZADD', KEYS[7], ARGV[5], id)
 redis.call('ZADD', KEYS[8], ARGV[5], id)
 redis.call('ZADD', KEYS[9], 0, ARGV[10])
 """
-SAVE = _SAVE_BODY + "return 1"
+# --- Issue 12: an owner's live drafts are capped when one is created. ARGV[15] (a tail only
+# SAVE reads; RESTORE's own ARGV[15] is unrelated): the cap, 0 = none. The owner index can still
+# name drafts that expired, so past the cap only records that exist count. -4: at the cap.
+_OWNER_CAP = """
+local cap = tonumber(ARGV[15] or 0)
+if tonumber(ARGV[1]) < 0 and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap then
+  local live = 0
+  for _, other in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
+    live = live + redis.call('EXISTS', ARGV[11] .. 'draft:' .. other)
+  end
+  if live >= cap then return -4 end
+end
+"""
+SAVE = _OWNER_CAP + _SAVE_BODY + "return 1"
 
 # An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count.
 # ARGV[2] is the key prefix; the caller passes now, the age kept and the count kept.

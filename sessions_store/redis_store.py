@@ -20,11 +20,16 @@ from .log import logged
 from .redis_admin import AdminQueries
 from .redis_scripts import DISCARD, FORGET, LOAD, RESTORE, SAVE, script
 from .redis_upkeep import Upkeep
-from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge, EndedDraft
+from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge, EndedDraft, OwnerAtCap
 
 OWNER_LIST_MAX = 200
 ENDED_MAX = 50  # an owner's ended drafts kept (and listed), newest first
 TITLE_MAX = 100
+
+
+def owner_cap(owner_key):
+    """The most live drafts an owner of this kind may have (0: no cap)."""
+    return settings.DRAFT_MAX_USER if owner_kind(owner_key) == "user" else settings.DRAFT_MAX_ANONYMOUS
 
 
 def search_entry(draft):
@@ -113,7 +118,8 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
     def _write(self, draft, *, action, step=None, ttl=None, touch=True):
         with logged(action, draft.id, step=step or draft.current_step):
             before = (draft.writes, draft.revision, draft.last_activity, draft.expires_at, list(draft.history), draft.history_base)
-            keys, args = self.save_command(draft, ttl=ttl, touch=touch)
+            cap = owner_cap(draft.owner) if action == "create" else 0
+            keys, args = self.save_command(draft, ttl=ttl, touch=touch, cap=cap)
             if len(args[1]) > settings.SESSION_MAX_BYTES:
                 draft.writes, draft.revision, draft.last_activity, draft.expires_at, draft.history, draft.history_base = before
                 raise DraftTooLarge(f"the draft would be {len(args[1])} bytes")
@@ -126,13 +132,15 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
                 raise DraftConflict("the draft was changed by another request")
             if result == -1:
                 raise DraftGone("the draft no longer exists")
+            if result == -4:
+                raise OwnerAtCap(f"the owner has {cap} live drafts already")
             raise DraftConflict("a draft with this id already exists")
 
-    def save_command(self, draft, *, ttl=None, touch=True, create=False):
+    def save_command(self, draft, *, ttl=None, touch=True, create=False, cap=0):
         """``(keys, args)`` of the SAVE script for ``draft``, stamped as saved now (its times,
         write counter and revision move); ``create``: as a new draft, whatever its counter. Not
         part of the DraftStore interface: save() runs it, and benchmarks load many drafts with it
-        in one pipeline."""
+        in one pipeline. ``cap``: refuse a new draft if its owner has that many live ones already."""
         expected = -1 if draft.is_new or create else draft.writes
         moment = clock.now()
         ttl = ttl or settings.SESSION_TTL
@@ -168,6 +176,8 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             draft.last_activity.timestamp(), draft.id, tomb, draft.created_at.timestamp(),
             draft.expires_at.timestamp(), entry, make_key(""), draft.owner, current_step, kind,
         ]
+        if not create:  # SAVE's tail (RESTORE's own ARGV[15] is now)
+            args.append(cap)
         return keys, args
 
     def extend(self, draft, seconds):

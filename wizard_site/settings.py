@@ -231,6 +231,14 @@ DRAFT_EXPIRY_WARNING = envint("DRAFT_EXPIRY_WARNING", 600, minimum=0)
 DRAFT_LINK_MAX_PER_DRAFT = envint("DRAFT_LINK_MAX_PER_DRAFT", 5, minimum=1)
 DRAFT_LINK_MAX_PER_IP = envint("DRAFT_LINK_MAX_PER_IP", 20, minimum=1)
 DRAFT_LINK_WINDOW = envint("DRAFT_LINK_WINDOW", 3600, minimum=1)
+# Live drafts per owner (0: no cap): past it, a new draft is refused until one is resumed to
+# completion or discarded. An anonymous browser and an account.
+DRAFT_MAX_ANONYMOUS = envint("DRAFT_MAX_ANONYMOUS", 10, minimum=0)
+DRAFT_MAX_USER = envint("DRAFT_MAX_USER", 50, minimum=0)
+# New drafts are refused (503) while Redis uses this share of its maxmemory, in percent; drafts
+# already started keep saving. The reading of INFO memory is kept this many seconds per process.
+REDIS_MEMORY_GUARD_PERCENT = envint("REDIS_MEMORY_GUARD_PERCENT", 90, minimum=1)
+REDIS_MEMORY_CHECK_SECONDS = envint("REDIS_MEMORY_CHECK_SECONDS", 5, minimum=0)
 
 # --- Mail: printed to the console while DEBUG is on, sent by SMTP otherwise.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (

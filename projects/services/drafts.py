@@ -13,6 +13,7 @@ from sessions_store import clock
 from sessions_store.drafts import Draft
 from sessions_store.files import delete_draft_files
 from sessions_store.limits import allow_creation
+from sessions_store.memory import memory_reading
 from sessions_store.merge import merge
 from sessions_store.owners import anonymous_owner_from_session, forget_anonymous_owner, request_metadata, request_owner, user_owner
 from sessions_store.store import DraftConflict, DraftGone, get_draft_store
@@ -28,6 +29,11 @@ class RateLimited(Exception):
     def __init__(self, retry_after):
         super().__init__(f"too many drafts started; retry after {retry_after}s")
         self.retry_after = retry_after
+
+
+class StoreFull(Exception):
+    """New drafts are refused while the draft store's Redis is nearly full
+    (REDIS_MEMORY_GUARD_PERCENT of maxmemory): the drafts people are filling in keep saving."""
 
 
 class DraftStale(Exception):
@@ -119,7 +125,10 @@ def _new_draft(request, step):
 def draft_start(*, request, step=steps.FIRST_STEP, draft=None):
     """Start a draft for the request's owner (creating an anonymous owner if needed): the
     creation limit, the owner, then the draft in memory, which its first save creates.
-    ``draft``: one built with ``Draft.new(owner=None)`` and checked already."""
+    ``draft``: one built with ``Draft.new(owner=None)`` and checked already. Raises StoreFull,
+    RateLimited; its first save raises OwnerAtCap when the owner has as many drafts as allowed."""
+    if memory_reading().full:
+        raise StoreFull("the draft store is nearly full")
     verdict = allow_creation(request)
     if not verdict.allowed:
         raise RateLimited(verdict.retry_after)
