@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
+from django.db.utils import InterfaceError, OperationalError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
@@ -58,6 +59,7 @@ from .services import (
 from .versions import has_earlier_versions
 
 logger = logging.getLogger("projects")
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
@@ -75,7 +77,7 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
         # formtools has no hook for errors raised while its storage reads or writes: WizardView's
         # dispatch builds the storage, runs get/post, then update_response() writes the draft.
         # Those errors are answered here, with what the user typed.
-        self.owner = request_owner(request)
+        self.owner = None  # read by open_draft(): loading the signed-in user needs the database
         self.notice = None
         self.other_conflicts = []
         self.owner_drafts = []  # listed to resume or discard when the owner is at the drafts cap
@@ -100,6 +102,10 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
             return self.render_too_large(request, kwargs)
         except OwnerAtCap:
             return self.render_owner_at_cap(request, kwargs)
+        except DATABASE_DOWN:
+            if request.method != "POST" or not hasattr(self, "storage"):
+                raise  # the middleware's 503 page: there is no input to show again
+            return self.render_database_down(request, kwargs)
         finally:
             # Still held, whatever happened: the commit did not complete (a completed one
             # deleted the draft and its lock together).
@@ -109,6 +115,7 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
     def open_draft(self, request, kwargs):
         """Read the URL's draft (formtools reads no state named by the URL) and check that the
         request may open it (access.DraftRefused otherwise, answered by the middleware)."""
+        self.owner = request_owner(request)
         draft_id = kwargs.get("draft_id")
         step = kwargs.get("step") or (self.steps.first if draft_id is None else None)
         self.storage.logged_step = step if step in self.get_form_list() else None

@@ -6,6 +6,7 @@ meanwhile (410, with a new draft from what is on the page). A mixin of ProjectWi
 import logging
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
@@ -81,6 +82,27 @@ class WizardRecoveryPages:
             "We can't save drafts right now because our draft storage is not responding. "
             "Nothing you typed below has been lost: please try again in a minute."
         )
+        response = self.render_with_input(request, kwargs, notice, status=503)
+        response["Retry-After"] = "30"
+        return response
+
+    def render_database_down(self, request, kwargs):
+        """The database can't be reached (loading the signed-in user, or the commit): a 503 with
+        what was typed; the draft in Redis is untouched, so a retry works once it is back."""
+        logger.error("database unavailable on %s %s", request.method, request.path)
+        self._remove_new_files()
+        self.storage.forget()
+        request.user = AnonymousUser()  # the page's header must not ask the database again
+        if kwargs.get("step") == steps.LAST_STEP:
+            notice = (
+                "We could not create your project just now because our database is not responding. "
+                "Nothing was lost: your draft and documents are safe. Please try again in a minute."
+            )
+        else:
+            notice = (
+                "We can't save this step right now because our database is not responding. "
+                "Nothing you typed below has been lost, and your draft is safe: please try again in a minute."
+            )
         response = self.render_with_input(request, kwargs, notice, status=503)
         response["Retry-After"] = "30"
         return response
