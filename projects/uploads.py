@@ -16,6 +16,8 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 
+from sessions_store.drafts import owner_kind
+
 SNIFF_BYTES = 64 * 1024
 
 
@@ -122,6 +124,22 @@ ACCEPTED_LABELS = "PDF, DOCX, XLSX, CSV, TXT, PNG or JPEG"
 
 class RejectedFile(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class OwnerQuota:
+    """Room for one draft's documents within its owner's total (UPLOAD_MAX_OWNER_*)."""
+
+    limit: int  # bytes all the owner's live drafts' documents may take
+    others: int  # bytes the owner's other live drafts take
+
+
+def owner_quota(draft):
+    """The OwnerQuota of ``draft`` as its load counted it, or None (not counted, no draft)."""
+    if draft is None or draft.owner_upload_bytes is None:
+        return None
+    limit = settings.UPLOAD_MAX_OWNER_USER if owner_kind(draft.owner) == "user" else settings.UPLOAD_MAX_OWNER_ANONYMOUS
+    return OwnerQuota(limit=limit, others=max(0, draft.owner_upload_bytes - draft.upload_bytes))
 
 
 def display_name(name):

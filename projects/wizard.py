@@ -41,6 +41,7 @@ from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable
 
 from . import access, steps
 from .forms import MAX_CONNECTORS, STEPS
+from .uploads import owner_quota
 from .review import review_sections
 from .wizard_pages import WizardRecoveryPages
 from .selectors import drafts_of_owner
@@ -259,6 +260,7 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
             return {
                 "attached": draft.files if draft else [],
                 "unreadable_names": getattr(self.request, "unreadable_file_names", 0),
+                "owner_quota": owner_quota(draft),
             }
         return {}
 

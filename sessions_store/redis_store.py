@@ -86,7 +86,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             if lock is not None:
                 keys.append(lock[0].key)
                 args.extend([lock[0].token, lock[0].timeout_ms, lock[1]])
-            raw, tomb, ttl, locked = script(LOAD)(keys=keys, args=args)
+            raw, tomb, ttl, locked, uploads = script(LOAD)(keys=keys, args=args)
         else:
             pipe = redis().pipeline(transaction=False)
             pipe.get(make_key("draft", draft_id))
@@ -94,9 +94,11 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             pipe.pttl(make_key("draft", draft_id))
             raw, tomb, pttl = pipe.execute()
             ttl = pttl / 1000 if pttl and pttl > 0 else None
+            uploads = None
         if raw is None:
             return None, tomb_owner(tomb), False
         draft = Draft.from_json(raw)
+        draft.owner_upload_bytes = None if uploads is None else int(uploads)
         if ttl:
             # The real expiry: reads slide it without rewriting the record.
             real = clock.now() + timedelta(seconds=ttl)
@@ -154,7 +156,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         current_step = draft.current_step or get_describer().steps[0]  # a new draft is at the first step
         entry = search_entry(draft)
         title = get_describer().title(draft)[:TITLE_MAX]
-        tomb = json.dumps({"o": draft.owner, "s": current_step, "k": kind, "q": entry, "t": title})
+        tomb = json.dumps({"o": draft.owner, "s": current_step, "k": kind, "q": entry, "t": title, "b": draft.upload_bytes})
         keys = [
             make_key("draft", draft.id),
             make_key("tomb", draft.id),

@@ -259,6 +259,9 @@ DRAFT_UPLOAD_ROOT = Path(os.environ.get("DRAFT_UPLOAD_ROOT", MEDIA_ROOT / "draft
 UPLOAD_MAX_FILE_SIZE = envint("UPLOAD_MAX_FILE_SIZE", 10 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_DRAFT_SIZE = envint("UPLOAD_MAX_DRAFT_SIZE", 50 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_FILES = envint("UPLOAD_MAX_FILES", 20, minimum=1)
+# All the documents of one owner's live drafts together: an anonymous browser, an account.
+UPLOAD_MAX_OWNER_ANONYMOUS = envint("UPLOAD_MAX_OWNER_ANONYMOUS", 100 * 1024 * 1024, minimum=1)
+UPLOAD_MAX_OWNER_USER = envint("UPLOAD_MAX_OWNER_USER", 500 * 1024 * 1024, minimum=1)
 # A DOCX/XLSX is a zip: what its parts add up to once unpacked, and how many times its own size.
 UPLOAD_ZIP_MAX_EXPANDED = envint("UPLOAD_ZIP_MAX_EXPANDED", 100 * 1024 * 1024, minimum=1)
 UPLOAD_ZIP_MAX_RATIO = envint("UPLOAD_ZIP_MAX_RATIO", 100, minimum=1)
