@@ -8,6 +8,7 @@ import time
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from sessions_store.owners import request_owner
@@ -172,7 +173,7 @@ def owner_at_cap(request):
     return ApiError(
         409,
         "TOO_MANY_DRAFTS",
-        f"You already have {len(listed)} unfinished drafts, the most you can keep at once. "
+        f"You already have {len(listed)} unfinished draft{pluralize(len(listed))}, the most you can keep at once. "
         "Resume one or discard one, then try again.",
         drafts=listed,
     )

@@ -7,6 +7,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
@@ -19,6 +20,10 @@ from .selectors import drafts_of_owner
 from .services import draft_merge_step
 
 logger = logging.getLogger("projects")
+
+
+def unfinished_drafts(count):
+    return f"{count} unfinished draft{pluralize(count)}"
 
 
 class WizardRecoveryPages:
@@ -140,7 +145,7 @@ class WizardRecoveryPages:
         self.owner = request_owner(request)
         self.owner_drafts = [{"id": draft.id, "title": steps.draft_title(draft)} for draft in drafts_of_owner(owner=self.owner)]
         notice = (
-            f"You already have {len(self.owner_drafts)} unfinished drafts, the most you can keep at "
+            f"You already have {unfinished_drafts(len(self.owner_drafts))}, the most you can keep at "
             "once, so this one was not saved. Resume one of them below, or discard one you no longer "
             "need, then save this page again. Nothing you typed below has been lost."
         )
