@@ -29,6 +29,8 @@ def test_it_lists_the_drafts_to_resume_or_discard_and_keeps_the_input(browser_pa
 
     page.goto(reverse("projects:wizard_new"))
     fill_details(page, name="Harbour South")
+    # Autosave says so at once (not "changed in another tab").
+    expect(page.locator("#save-status")).to_contain_text("You already have 1 unfinished draft")
     save_and_continue(page)
 
     notice = page.locator("#notice")
