@@ -80,3 +80,13 @@ def test_drafts_that_expired_no_longer_count(anonymous, settings, drafts_redis):
     expire_for_real(drafts_redis, start_draft(anonymous))
 
     assert anonymous.post(NEW, details_post()).status_code == 302
+
+
+def test_starting_again_from_an_expired_page_at_the_cap_sends_to_the_drafts(anonymous, settings):
+    settings.DRAFT_MAX_ANONYMOUS = 1
+    start_draft(anonymous)
+
+    response = anonymous.post(reverse("projects:wizard_restart"), {"restart_step": "details", "details-project_name": "Again"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("projects:drafts")
+    assert "You already have as many unfinished drafts as you can keep at once" in html.unescape(response.content.decode())
