@@ -4,7 +4,7 @@ client can no longer fill Redis with 62,000-character descriptions in a 5,000-ch
 
 import pytest
 
-from ..api_helpers import DETAILS, create, created, current, update
+from ..api_helpers import create, created, current, update
 from ..test_autosave import AUTOSAVE_NEW, autosave, autosave_url, saved
 from ..wizard_helpers import details_post, json_error, page_version, start_draft, step_url, stored
 
