@@ -28,6 +28,7 @@ from .selectors import draft_for_staff, drafts_for_staff, drafts_page
 from .services import draft_delete, draft_extend
 from .views import draft_file_response
 
+PAGE_MAX = 10**6
 PER_PAGE = 50
 SORTS = {
     "-last_activity": "Last activity (newest first)",
@@ -91,11 +92,13 @@ class DraftAdmin(admin.ModelAdmin):
         if request.method == "POST":
             return self.run_action(request)
         params = self.list_params(request)
-        total, drafts = drafts_page(
-            sort=params["o"], step=params["step"], kind=params["kind"], query=params["q"],
-            number=params["p"], per_page=PER_PAGE,
-        )
+        query = {"sort": params["o"], "step": params["step"], "kind": params["kind"], "query": params["q"]}
+        total, drafts = drafts_page(**query, number=params["p"], per_page=PER_PAGE)
         pages = max(1, math.ceil(total / PER_PAGE))
+        if params["p"] > pages:
+            # Past the end (a stale link, or a made-up number): the last page.
+            params["p"] = pages
+            total, drafts = drafts_page(**query, number=pages, per_page=PER_PAGE)
         now = clock.now()
         names = usernames(drafts)
         rows = []
@@ -143,6 +146,9 @@ class DraftAdmin(admin.ModelAdmin):
             number = max(1, int(request.GET.get("p", "1")))
         except ValueError:
             number = 1
+        # Bounded before it reaches Redis, whose range offsets are 64-bit (a huge number is
+        # an error there, not an empty page); past the end shows the last page anyway.
+        number = min(number, PAGE_MAX)
         sort = request.GET.get("o", "-last_activity")
         step = request.GET.get("step") or None
         kind = request.GET.get("kind") or None

@@ -30,7 +30,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from sessions_store import clock
-from sessions_store.store import get_draft_store
+from sessions_store.memory import memory_reading
+from sessions_store.store import DraftStoreUnavailable, get_draft_store
 
 from . import steps
 from .api_data import camel_errors, camel_name, draft_json, parse_changes, touched_steps
@@ -191,6 +192,16 @@ def _uploads():
         raise PermissionError("the upload area is not writable")
 
 
+# --- issue 12 (memory guard): how full the drafts Redis is; reported, never a failure by itself
+# (drafts already started keep saving while new ones are refused).
+def _memory():
+    try:
+        reading = memory_reading(fresh=True)
+    except DraftStoreUnavailable:
+        return {"error": "DraftStoreUnavailable"}
+    return {"usedBytes": reading.used, "maxBytes": reading.maxmemory, "percent": reading.percent, "newDraftsRefused": reading.full}
+
+
 def _health(request):
     checks = {
         "redis": _timed(get_draft_store().ping),
@@ -200,7 +211,7 @@ def _health(request):
     healthy = all(check["ok"] for check in checks.values())
     return json_response(
         request,
-        {"status": "ok" if healthy else "unavailable", "checks": checks, "time": clock.now().isoformat()},
+        {"status": "ok" if healthy else "unavailable", "checks": checks, "memory": _memory(), "time": clock.now().isoformat()},
         status=200 if healthy else 503,
     )
 

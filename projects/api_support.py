@@ -8,12 +8,15 @@ import time
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
-from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge
+from sessions_store.owners import request_owner
+from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge, OwnerAtCap
 
-from . import access
-from .services import DraftConflicts, DraftStale, RateLimited, StepsInvalid
+from . import access, steps
+from .selectors import drafts_of_owner
+from .services import DraftConflicts, DraftStale, RateLimited, StepsInvalid, StoreFull
 
 
 class ApiError(Exception):
@@ -146,6 +149,36 @@ def rate_limited(retry_after):
     )
 
 
+def store_full():
+    return ApiError(
+        503,
+        "STORE_FULL",
+        "New drafts can't be started right now because the draft storage is nearly full. Drafts already started keep saving.",
+        retry_after=300,
+    )
+
+
+def owner_at_cap(request):
+    """409 with the owner's drafts, each to resume or discard."""
+    drafts = drafts_of_owner(owner=request_owner(request))
+    listed = [
+        {
+            "sessionId": draft.id,
+            "title": steps.draft_title(draft),
+            "resumeUrl": reverse("projects:wizard_resume", args=[draft.id]),
+            "discardUrl": reverse("projects:draft_discard", args=[draft.id]),
+        }
+        for draft in drafts
+    ]
+    return ApiError(
+        409,
+        "TOO_MANY_DRAFTS",
+        f"You already have {len(listed)} unfinished draft{pluralize(len(listed))}, the most you can keep at once. "
+        "Resume one or discard one, then try again.",
+        drafts=listed,
+    )
+
+
 def too_large():
     return ApiError(
         413,
@@ -181,6 +214,10 @@ def api_view(methods):
                 return error_response(request, conflicts_error(conflicts))
             except RateLimited as limited:
                 return error_response(request, rate_limited(limited.retry_after))
+            except StoreFull:
+                return error_response(request, store_full())
+            except OwnerAtCap:
+                return error_response(request, owner_at_cap(request))
             except DraftStoreUnavailable as exc:
                 return error_response(request, unavailable(), debug={"exception": repr(exc)})
             except (DraftConflict, DraftStale):

@@ -13,7 +13,7 @@ from django.forms.formsets import ManagementForm
 from django.template.defaultfilters import filesizeformat
 
 from .models import SQUARE_FOOTAGE_MAX, BuildingType, ConnectorType, Priority
-from .uploads import ACCEPT_ATTRIBUTE, ACCEPTED_LABELS, RejectedFile, display_name, identify
+from .uploads import ACCEPT_ATTRIBUTE, ACCEPTED_LABELS, UNREADABLE_NAME, RejectedFile, display_name, identify
 
 
 class FriendlyDecimalField(forms.DecimalField):
@@ -224,9 +224,11 @@ class RequirementsForm(StepForm):
         help_text="Anything the documents do not say.",
     )
 
-    def __init__(self, *args, attached=(), **kwargs):
+    def __init__(self, *args, attached=(), unreadable_names=0, owner_quota=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.document_changes = DocumentChanges()
+        self.unreadable_names = unreadable_names  # files posted whose names could not be read
+        self.owner_quota = owner_quota  # uploads.OwnerQuota, or None (not counted)
         self.fields["documents"].help_text = (
             f"{ACCEPTED_LABELS}. Up to {filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)} each, "
             f"{filesizeformat(settings.UPLOAD_MAX_DRAFT_SIZE)} and {settings.UPLOAD_MAX_FILES} "
@@ -254,6 +256,10 @@ class RequirementsForm(StepForm):
             screened.append((uploaded, kind, problem))
         return screened
 
+    def _over_owner_quota(self, draft_total):
+        quota = self.owner_quota
+        return quota is not None and quota.others + draft_total > quota.limit
+
     def clean(self):
         """Every good file is accepted and each bad one refused with its name and why, in the
         order chosen; the count and total-size limits refuse only the files that overflow them.
@@ -264,7 +270,7 @@ class RequirementsForm(StepForm):
         kept = [item for item in self.attached if item["id"] not in removing]
         kept_size = sum(item["size"] for item in kept)
         count, total = len(kept), kept_size
-        accepted, refused = [], []
+        accepted, refused = [], [UNREADABLE_NAME] * self.unreadable_names
         for uploaded, kind, problem in cleaned.get("documents", []):
             name = display_name(uploaded.name)
             if problem:
@@ -279,6 +285,14 @@ class RequirementsForm(StepForm):
                     f"“{name}” was not added: all documents together must be "
                     f"{filesizeformat(settings.UPLOAD_MAX_DRAFT_SIZE)} or less, and with it they "
                     f"would make {filesizeformat(total + uploaded.size)}."
+                )
+            elif self._over_owner_quota(total + uploaded.size):
+                quota = self.owner_quota
+                refused.append(
+                    f"“{name}” was not added: the documents of all your drafts together must be "
+                    f"{filesizeformat(quota.limit)} or less, and with it they would make "
+                    f"{filesizeformat(quota.others + total + uploaded.size)}. Discard a draft you no "
+                    "longer need, or remove some of its documents, to make room."
                 )
             else:
                 accepted.append((uploaded, kind))

@@ -10,11 +10,12 @@ autosave, the API, the drafts admin and the services all read the steps from her
 import re
 from functools import lru_cache
 
+from django.forms.utils import pretty_name
 from django.utils.datastructures import MultiValueDict
 
 from sessions_store.describe import DraftDescriber
 
-from .forms import MAX_CONNECTORS, STEPS
+from .forms import MAX_CONNECTORS, STEPS, ConnectorForm
 
 FORMS = dict(STEPS)
 STEP_NAMES = [name for name, _ in STEPS]
@@ -110,6 +111,46 @@ def bind(step, values, draft=None, files=None):
     kwargs = {"attached": draft.files if draft is not None else []} if step == "requirements" else {}
     data = None if values is None else (values if hasattr(values, "getlist") else MultiValueDict(values))
     return FORMS[step](data=data, files=files, prefix=step, **kwargs)
+
+
+# --- the limits every kept value stays within -------------------------------------------------------
+
+# A number, date, choice, tick box or the connector list's numbers: no real one is longer.
+TYPED_MAX = 64
+
+
+def _max_chars(field):
+    return getattr(field, "max_length", None) or TYPED_MAX
+
+
+def value_limit(step, key):
+    """The most characters one value of ``key`` (a value key of ``step``) may have: its
+    field's own max_length, or TYPED_MAX for inputs that have none."""
+    match = re.match(rf"^{CONNECTORS}-\d+-(\w+)$", key)
+    if match:
+        field = ConnectorForm.base_fields.get(match.group(1))
+    else:
+        field = FORMS[step].base_fields.get(key[len(step) + 1:])
+    return _max_chars(field) if field is not None else TYPED_MAX
+
+
+def over_limits(step, values):
+    """{input name: [message]} for each value longer than its field allows, or sent more than
+    once (every input of a step holds one value). What a draft keeps, submitted or not, stays
+    within its fields' limits, so one client can't fill the store with pages of text."""
+    refused = {}
+    for key, items in values.items():
+        label = input_label(step, key)
+        if label == key:
+            label = pretty_name(key[len(step) + 1:])
+        if len(items) > 1:
+            refused[key] = [f"{label}: one value expected, {len(items)} were sent. It was not saved."]
+            continue
+        limit = value_limit(step, key)
+        length = len(str(items[0])) if items else 0
+        if length > limit:
+            refused[key] = [f"{label}: at most {limit:,} characters (this has {length:,}). It was not saved."]
+    return refused
 
 
 # --- what a draft holds for a step ------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sessions_store import clock
 from sessions_store.files import draft_file_storage
 from sessions_store.owners import request_owner
+from sessions_store.store import OwnerAtCap
 
 from . import access, steps, versions
 from .forms import DraftLinkForm
@@ -37,6 +38,7 @@ from .services import (
     LinkNotSent,
     LinkRateLimited,
     RateLimited,
+    StoreFull,
     StepsInvalid,
     VersionNotKept,
     draft_claim,
@@ -174,6 +176,12 @@ def draft_restart_view(request):
     except RateLimited as limited:
         messages.error(request, f"Too many new drafts were started from your network. Try again in {limited.retry_after} seconds.")
         return redirect("projects:wizard_new")
+    except StoreFull:
+        messages.error(request, "We can't start new drafts right now because our draft storage is nearly full. Please try again later.")
+        return redirect("projects:wizard_new")
+    except OwnerAtCap:
+        messages.error(request, "You already have as many unfinished drafts as you can keep at once. Resume one, or discard one you no longer need, then start again.")
+        return redirect("projects:drafts")
     if draft is None:
         messages.info(request, "There was nothing on that page to carry over. Start your project here.")
         return redirect("projects:wizard_new")

@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.db import DatabaseError
+from django.db.utils import InterfaceError, OperationalError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
@@ -36,10 +37,11 @@ from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 from sessions_store import clock
 from sessions_store.files import draft_file_storage
 from sessions_store.owners import request_owner
-from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge
+from sessions_store.store import DraftConflict, DraftGone, DraftStoreUnavailable, DraftTooLarge, OwnerAtCap
 
 from . import access, steps
 from .forms import MAX_CONNECTORS, STEPS
+from .uploads import owner_quota
 from .review import review_sections
 from .wizard_pages import WizardRecoveryPages
 from .selectors import drafts_of_owner
@@ -48,6 +50,7 @@ from .services import (
     DraftConflicts,
     DraftStale,
     RateLimited,
+    StoreFull,
     draft_keep_documents,
     draft_reopen_step,
     draft_start,
@@ -57,6 +60,7 @@ from .services import (
 from .versions import has_earlier_versions
 
 logger = logging.getLogger("projects")
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
@@ -74,9 +78,10 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
         # formtools has no hook for errors raised while its storage reads or writes: WizardView's
         # dispatch builds the storage, runs get/post, then update_response() writes the draft.
         # Those errors are answered here, with what the user typed.
-        self.owner = request_owner(request)
+        self.owner = None  # read by open_draft(): loading the signed-in user needs the database
         self.notice = None
         self.other_conflicts = []
+        self.owner_drafts = []  # listed to resume or discard when the owner is at the drafts cap
         self.restored_at = None
         self.attached_now = []
         self.store_down = False
@@ -96,6 +101,12 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
         except DraftTooLarge:
             self._remove_new_files()
             return self.render_too_large(request, kwargs)
+        except OwnerAtCap:
+            return self.render_owner_at_cap(request, kwargs)
+        except DATABASE_DOWN:
+            if request.method != "POST" or not hasattr(self, "storage"):
+                raise  # the middleware's 503 page: there is no input to show again
+            return self.render_database_down(request, kwargs)
         finally:
             # Still held, whatever happened: the commit did not complete (a completed one
             # deleted the draft and its lock together).
@@ -105,6 +116,7 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
     def open_draft(self, request, kwargs):
         """Read the URL's draft (formtools reads no state named by the URL) and check that the
         request may open it (access.DraftRefused otherwise, answered by the middleware)."""
+        self.owner = request_owner(request)
         draft_id = kwargs.get("draft_id")
         step = kwargs.get("step") or (self.steps.first if draft_id is None else None)
         self.storage.logged_step = step if step in self.get_form_list() else None
@@ -207,6 +219,8 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
                 self.storage.start(draft_start(request=request, step=step))
             except RateLimited as limited:
                 return self.render_rate_limited(request, kwargs, limited.retry_after)
+            except StoreFull:
+                return self.render_store_full(request, kwargs)
             self.owner = request_owner(request)
         self.submit_step(step, form, True)
         if step == self.steps.last:
@@ -243,7 +257,11 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
     def get_form_kwargs(self, step=None):
         if step == "requirements":
             draft = self.storage.draft
-            return {"attached": draft.files if draft else []}
+            return {
+                "attached": draft.files if draft else [],
+                "unreadable_names": getattr(self.request, "unreadable_file_names", 0),
+                "owner_quota": owner_quota(draft),
+            }
         return {}
 
     def render_next_step(self, form, **kwargs):
@@ -359,6 +377,7 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
                 "hide_errors": hide_errors,
                 "notice": self.notice,
                 "other_conflicts": self.other_conflicts,
+                "owner_drafts": self.owner_drafts,
                 "return_to_review": self.request.GET.get("return") == "review"
                 or bool(self.request.POST.get("return_to_review")),
                 "prev_step": self.get_prev_step(current),

@@ -6,16 +6,24 @@ meanwhile (410, with a new draft from what is on the page). A mixin of ProjectWi
 import logging
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from sessions_store.log import log_action
+from sessions_store.owners import request_owner
 from sessions_store.store import DraftStoreUnavailable
 
 from . import access, steps
+from .selectors import drafts_of_owner
 from .services import draft_merge_step
 
 logger = logging.getLogger("projects")
+
+
+def unfinished_drafts(count):
+    return f"{count} unfinished draft{pluralize(count)}"
 
 
 class WizardRecoveryPages:
@@ -83,6 +91,27 @@ class WizardRecoveryPages:
         response["Retry-After"] = "30"
         return response
 
+    def render_database_down(self, request, kwargs):
+        """The database can't be reached (loading the signed-in user, or the commit): a 503 with
+        what was typed; the draft in Redis is untouched, so a retry works once it is back."""
+        logger.error("database unavailable on %s %s", request.method, request.path)
+        self._remove_new_files()
+        self.storage.forget()
+        request.user = AnonymousUser()  # the page's header must not ask the database again
+        if kwargs.get("step") == steps.LAST_STEP:
+            notice = (
+                "We could not create your project just now because our database is not responding. "
+                "Nothing was lost: your draft and documents are safe. Please try again in a minute."
+            )
+        else:
+            notice = (
+                "We can't save this step right now because our database is not responding. "
+                "Nothing you typed below has been lost, and your draft is safe: please try again in a minute."
+            )
+        response = self.render_with_input(request, kwargs, notice, status=503)
+        response["Retry-After"] = "30"
+        return response
+
     def render_too_large(self, request, kwargs):
         notice = (
             f"Your answers are too long to keep in a draft (over {settings.SESSION_MAX_BYTES // 1024} KB "
@@ -98,6 +127,29 @@ class WizardRecoveryPages:
         response = self.render_with_input(request, kwargs, notice, status=429)
         response["Retry-After"] = str(retry_after)
         return response
+
+    def render_store_full(self, request, kwargs):
+        """The draft store is nearly full: no new drafts for now (503), the input kept."""
+        notice = (
+            "We can't start new drafts right now because our draft storage is nearly full. "
+            "Drafts already started keep saving. Nothing you typed below has been lost: please try again later."
+        )
+        response = self.render_with_input(request, kwargs, notice, status=503)
+        response["Retry-After"] = "300"
+        return response
+
+    def render_owner_at_cap(self, request, kwargs):
+        """A new draft past the owner's cap (409): the input again, with their drafts listed to
+        resume or discard."""
+        self.storage.forget()
+        self.owner = request_owner(request)
+        self.owner_drafts = [{"id": draft.id, "title": steps.draft_title(draft)} for draft in drafts_of_owner(owner=self.owner)]
+        notice = (
+            f"You already have {unfinished_drafts(len(self.owner_drafts))}, the most you can keep at "
+            "once, so this one was not saved. Resume one of them below, or discard one you no longer "
+            "need, then save this page again. Nothing you typed below has been lost."
+        )
+        return self.render_with_input(request, kwargs, notice, status=409)
 
     def render_conflict(self, request, kwargs):
         """Another request wrote the draft first: show the fresh draft with this input, unsaved."""

@@ -204,6 +204,14 @@ class Draft:
     saved_source: str = field(default=None, repr=False, compare=False)
     # The schema of the record as it was read (it is written back as SCHEMA_VERSION).
     stored_schema: int = field(default=SCHEMA_VERSION, repr=False, compare=False)
+    # Bytes of the files of every live draft of this draft's owner (this one's as last saved),
+    # as the load that read it found them; None when that read did not count them. Not stored.
+    owner_upload_bytes: int = field(default=None, repr=False, compare=False)
+
+    @property
+    def upload_bytes(self):
+        """Bytes of this draft's own files."""
+        return sum(item.get("size") or 0 for item in self.files)
 
     @classmethod
     def new(cls, *, owner, metadata):

@@ -44,8 +44,9 @@ class Verdict:
 
 def client_ip(request):
     """The address limits count against: REMOTE_ADDR (set it from X-Forwarded-For in the proxy
-    layer, see owners.request_metadata); an IPv6 address counts as its /64, which one
-    customer usually holds whole, so rotating addresses inside it gains nothing."""
+    layer, see owners.request_metadata); an IPv6 address counts as its network of
+    SESSION_IPV6_PREFIX bits (/48 by default: what one site is usually given), so rotating
+    addresses, or /64s, inside it gains nothing."""
     address = request.META.get("REMOTE_ADDR", "") or "unknown"
     try:
         parsed = ipaddress.ip_address(address)
@@ -55,7 +56,7 @@ def client_ip(request):
         return str(parsed)
     if parsed.ipv4_mapped:
         return str(parsed.ipv4_mapped)
-    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(ipaddress.ip_network(f"{parsed}/{settings.SESSION_IPV6_PREFIX}", strict=False))
 
 
 def _hit(kind, ident, limit, window):

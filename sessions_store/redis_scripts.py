@@ -12,6 +12,7 @@ Key layout (every key under the ``drafts`` cache alias's prefix, see connection.
   ``index:step:<step>``   ... by last activity, per current step;
   ``index:kind:<kind>``   ... by last activity, per owner kind (user / anonymous).
 - ``owner:<key>``         sorted set of one owner's draft ids by last activity.
+- ``uploads:<key>``       hash of one owner's draft ids -> bytes of their files (drafts with files).
 - ``search``              sorted set of "<search text>|<id>" entries for staff search (ZSCAN).
 - ``discarded:<id>``      a discarded draft's record, set aside for DRAFT_RESTORE_SECONDS: out of
                           every index, and brought back by RESTORE. Its tombstone then also holds
@@ -37,6 +38,19 @@ local locked = 0
 if raw and KEYS[3] and cjson.decode(raw)['owner'] == ARGV[5] then
   if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[4]) then locked = 1 end
 end
+-- Issue 12: the bytes of the files of every live draft of the owner (uploads:<owner>, read
+-- through the tombstone's owner; the prefix is the tombstone key's), for the upload quota.
+local uploads = 0
+if raw and tomb then
+  local fine, t = pcall(cjson.decode, tomb)
+  local prefix = string.match(KEYS[2], '^(.*)tomb:[^:]*$')
+  if fine and type(t) == 'table' and t['o'] and prefix then
+    local entries = redis.call('HGETALL', prefix .. 'uploads:' .. t['o'])
+    for i = 1, #entries, 2 do
+      if redis.call('EXISTS', prefix .. 'draft:' .. entries[i]) == 1 then uploads = uploads + tonumber(entries[i + 1]) end
+    end
+  end
+end
 if raw then
   ttl = redis.call('TTL', KEYS[1])
   if ttl < tonumber(ARGV[1]) then
@@ -47,7 +61,7 @@ if raw then
     redis.call('EXPIRE', KEYS[2], ttl + tonumber(ARGV[2]))
   end
 end
-return {raw, tomb, ttl, locked}
+return {raw, tomb, ttl, locked, uploads}
 """
 
 # Compare-and-set on the write counter, then the draft, its tombstone and every index at once.
@@ -90,8 +104,35 @@ redis.call('EXPIRE', KEYS[6], ARGV[4])
 redis.call('ZADD', KEYS[7], ARGV[5], id)
 redis.call('ZADD', KEYS[8], ARGV[5], id)
 redis.call('ZADD', KEYS[9], 0, ARGV[10])
+-- Issue 12: the draft's upload bytes (the tombstone's "b") in its owner's uploads:<owner>.
+local fine, new = pcall(cjson.decode, ARGV[7])
+local bytes = (fine and type(new) == 'table' and tonumber(new['b'])) or 0
+local uploads = ARGV[11] .. 'uploads:' .. ARGV[12]
+if old then
+  local ok, t = pcall(cjson.decode, old)
+  if ok and type(t) == 'table' and t['o'] and t['o'] ~= ARGV[12] then redis.call('HDEL', ARGV[11] .. 'uploads:' .. t['o'], id) end
+end
+if bytes > 0 then
+  redis.call('HSET', uploads, id, bytes)
+  redis.call('EXPIRE', uploads, ARGV[4])
+else
+  redis.call('HDEL', uploads, id)
+end
 """
-SAVE = _SAVE_BODY + "return 1"
+# --- Issue 12: an owner's live drafts are capped when one is created. ARGV[15] (a tail only
+# SAVE reads; RESTORE's own ARGV[15] is unrelated): the cap, 0 = none. The owner index can still
+# name drafts that expired, so past the cap only records that exist count. -4: at the cap.
+_OWNER_CAP = """
+local cap = tonumber(ARGV[15] or 0)
+if tonumber(ARGV[1]) < 0 and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap then
+  local live = 0
+  for _, other in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
+    live = live + redis.call('EXISTS', ARGV[11] .. 'draft:' .. other)
+  end
+  if live >= cap then return -4 end
+end
+"""
+SAVE = _OWNER_CAP + _SAVE_BODY + "return 1"
 
 # An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count.
 # ARGV[2] is the key prefix; the caller passes now, the age kept and the count kept.
@@ -120,6 +161,7 @@ if t['o'] then redis.call('ZREM', ARGV[2] .. 'owner:' .. t['o'], id) end
 if t['s'] then redis.call('ZREM', ARGV[2] .. 'index:step:' .. t['s'], id); step = t['s'] end
 if t['k'] then redis.call('ZREM', ARGV[2] .. 'index:kind:' .. t['k'], id) end
 if t['q'] then redis.call('ZREM', KEYS[6], t['q']) end
+if t['o'] then redis.call('HDEL', ARGV[2] .. 'uploads:' .. t['o'], id) end  -- issue 12
 local removed = redis.call('ZREM', KEYS[3], id)
 redis.call('ZREM', KEYS[4], id)
 redis.call('ZREM', KEYS[5], id)

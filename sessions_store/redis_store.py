@@ -20,11 +20,16 @@ from .log import logged
 from .redis_admin import AdminQueries
 from .redis_scripts import DISCARD, FORGET, LOAD, RESTORE, SAVE, script
 from .redis_upkeep import Upkeep
-from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge, EndedDraft
+from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge, EndedDraft, OwnerAtCap
 
 OWNER_LIST_MAX = 200
 ENDED_MAX = 50  # an owner's ended drafts kept (and listed), newest first
 TITLE_MAX = 100
+
+
+def owner_cap(owner_key):
+    """The most live drafts an owner of this kind may have (0: no cap)."""
+    return settings.DRAFT_MAX_USER if owner_kind(owner_key) == "user" else settings.DRAFT_MAX_ANONYMOUS
 
 
 def search_entry(draft):
@@ -81,7 +86,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             if lock is not None:
                 keys.append(lock[0].key)
                 args.extend([lock[0].token, lock[0].timeout_ms, lock[1]])
-            raw, tomb, ttl, locked = script(LOAD)(keys=keys, args=args)
+            raw, tomb, ttl, locked, uploads = script(LOAD)(keys=keys, args=args)
         else:
             pipe = redis().pipeline(transaction=False)
             pipe.get(make_key("draft", draft_id))
@@ -89,9 +94,11 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             pipe.pttl(make_key("draft", draft_id))
             raw, tomb, pttl = pipe.execute()
             ttl = pttl / 1000 if pttl and pttl > 0 else None
+            uploads = None
         if raw is None:
             return None, tomb_owner(tomb), False
         draft = Draft.from_json(raw)
+        draft.owner_upload_bytes = None if uploads is None else int(uploads)
         if ttl:
             # The real expiry: reads slide it without rewriting the record.
             real = clock.now() + timedelta(seconds=ttl)
@@ -113,7 +120,8 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
     def _write(self, draft, *, action, step=None, ttl=None, touch=True):
         with logged(action, draft.id, step=step or draft.current_step):
             before = (draft.writes, draft.revision, draft.last_activity, draft.expires_at, list(draft.history), draft.history_base)
-            keys, args = self.save_command(draft, ttl=ttl, touch=touch)
+            cap = owner_cap(draft.owner) if action == "create" else 0
+            keys, args = self.save_command(draft, ttl=ttl, touch=touch, cap=cap)
             if len(args[1]) > settings.SESSION_MAX_BYTES:
                 draft.writes, draft.revision, draft.last_activity, draft.expires_at, draft.history, draft.history_base = before
                 raise DraftTooLarge(f"the draft would be {len(args[1])} bytes")
@@ -126,13 +134,15 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
                 raise DraftConflict("the draft was changed by another request")
             if result == -1:
                 raise DraftGone("the draft no longer exists")
+            if result == -4:
+                raise OwnerAtCap(f"the owner has {cap} live drafts already")
             raise DraftConflict("a draft with this id already exists")
 
-    def save_command(self, draft, *, ttl=None, touch=True, create=False):
+    def save_command(self, draft, *, ttl=None, touch=True, create=False, cap=0):
         """``(keys, args)`` of the SAVE script for ``draft``, stamped as saved now (its times,
         write counter and revision move); ``create``: as a new draft, whatever its counter. Not
         part of the DraftStore interface: save() runs it, and benchmarks load many drafts with it
-        in one pipeline."""
+        in one pipeline. ``cap``: refuse a new draft if its owner has that many live ones already."""
         expected = -1 if draft.is_new or create else draft.writes
         moment = clock.now()
         ttl = ttl or settings.SESSION_TTL
@@ -146,7 +156,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         current_step = draft.current_step or get_describer().steps[0]  # a new draft is at the first step
         entry = search_entry(draft)
         title = get_describer().title(draft)[:TITLE_MAX]
-        tomb = json.dumps({"o": draft.owner, "s": current_step, "k": kind, "q": entry, "t": title})
+        tomb = json.dumps({"o": draft.owner, "s": current_step, "k": kind, "q": entry, "t": title, "b": draft.upload_bytes})
         keys = [
             make_key("draft", draft.id),
             make_key("tomb", draft.id),
@@ -168,6 +178,8 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             draft.last_activity.timestamp(), draft.id, tomb, draft.created_at.timestamp(),
             draft.expires_at.timestamp(), entry, make_key(""), draft.owner, current_step, kind,
         ]
+        if not create:  # SAVE's tail (RESTORE's own ARGV[15] is now)
+            args.append(cap)
         return keys, args
 
     def extend(self, draft, seconds):

@@ -34,6 +34,11 @@ class DraftTooLarge(DraftStoreError):
     """The draft record would be larger than SESSION_MAX_BYTES (its JSON, files excluded)."""
 
 
+class OwnerAtCap(DraftStoreError):
+    """A new draft was refused: its owner has as many live drafts as its kind may have
+    (DRAFT_MAX_ANONYMOUS, DRAFT_MAX_USER). Nothing was written."""
+
+
 class DraftGone(DraftStoreError):
     """An update of a draft that no longer exists (expired or deleted meanwhile)."""
 
@@ -72,7 +77,8 @@ class DraftStore:
         raise NotImplementedError
 
     def create(self, draft, *, step=None):
-        """Write a new draft (one never saved); DraftConflict if a draft with its id exists."""
+        """Write a new draft (one never saved); DraftConflict if a draft with its id exists,
+        OwnerAtCap if its owner has as many live drafts as allowed."""
         raise NotImplementedError
 
     def save(self, draft, *, action="update", step=None, ttl=None, touch=True):

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.test import Client
+from django.test import Client, override_settings
 
 from sessions_store.drafts import Draft, Owner, user_agent_hash
 from sessions_store.store import get_draft_store
@@ -173,20 +173,26 @@ def attach(client, draft_id, *files, notes="See the spec."):
 
 
 def bulk_drafts(count, owner_key, frozen_clock):
-    """``count`` drafts straight into the store, one second apart: "Bulk 00" is the oldest."""
+    """``count`` drafts straight into the store, one second apart: "Bulk 00" is the oldest. One
+    owner may have any number of them here (the drafts cap is not what these tests are about)."""
     store = get_draft_store()
     drafts = []
-    for number in range(count):
-        draft = Draft.new(
-            owner=Owner(key=owner_key, user_agent_hash=user_agent_hash("bulk")),
-            metadata={"user_agent": "bulk", "ip_address": "192.0.2.1", "platform": "Linux"},
-        )
-        draft.wizard["step"] = "requirements"
-        draft.wizard["step_data"]["details"] = {"details-project_name": [f"Bulk {number:02d}"]}
-        draft.validation["details"] = True
-        drafts.append(store.create(draft))
-        frozen_clock.travel(timedelta(seconds=1))
+    with override_settings(DRAFT_MAX_ANONYMOUS=0, DRAFT_MAX_USER=0):
+        for number in range(count):
+            drafts.append(_bulk_draft(store, number, owner_key))
+            frozen_clock.travel(timedelta(seconds=1))
     return drafts
+
+
+def _bulk_draft(store, number, owner_key):
+    draft = Draft.new(
+        owner=Owner(key=owner_key, user_agent_hash=user_agent_hash("bulk")),
+        metadata={"user_agent": "bulk", "ip_address": "192.0.2.1", "platform": "Linux"},
+    )
+    draft.wizard["step"] = "requirements"
+    draft.wizard["step_data"]["details"] = {"details-project_name": [f"Bulk {number:02d}"]}
+    draft.validation["details"] = True
+    return store.create(draft)
 
 
 # --- drafts at different steps --------------------------------------------------------------------

@@ -130,7 +130,7 @@ def test_it_refuses_wizard_pages_of_missing_drafts_after_too_many_misses(setting
 @pytest.mark.parametrize(
     "addresses",
     [("2001:db8:1:2::1", "2001:db8:1:2:ffff::9"), ("::ffff:192.0.2.7", "192.0.2.7")],
-    ids=["one IPv6 /64", "an IPv4-mapped address and its IPv4"],
+    ids=["one IPv6 /48", "an IPv4-mapped address and its IPv4"],
 )
 def test_lookups_of_missing_drafts_count_per_network_not_per_address(settings, addresses):
     settings.SESSION_MAX_ATTEMPTS = 2

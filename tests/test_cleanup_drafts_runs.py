@@ -116,7 +116,7 @@ def normalized_state(store, redis, root, ids):
         elif key == store.key("stats", "cleanup").encode():
             value = sorted(redis.hkeys(key))  # when the last run was, and its summary
         elif kind == "hash":
-            value = {field.decode(): number.decode() for field, number in redis.hgetall(key).items()}
+            value = {norm(field.decode()): number.decode() for field, number in redis.hgetall(key).items()}
         else:
             value = kind
         keys[norm(key.decode())] = (value, "persistent" if redis.ttl(key) == -1 else "expiring")

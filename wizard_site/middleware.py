@@ -5,13 +5,17 @@ Redis outage itself, with the user's input; the API and autosave answer in JSON 
 - too many lookups of missing drafts: a 429 page;
 - a draft the request may not open: the project it became, a 410 for its expired or discarded
   draft (with its Restore button while it can be restored), a 403 for its own draft in another
-  browser, or a 404.
+  browser, or a 404;
+- the database is unreachable (even loading the signed-in user fails): a 503 page, or JSON for
+  the API and autosave, never a 500. The wizard answers it itself, with the person's input.
 """
 
 import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
+from django.db.utils import InterfaceError, OperationalError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
@@ -21,9 +25,11 @@ from sessions_store import clock
 from sessions_store.log import log_action
 from sessions_store.store import DraftStoreUnavailable
 
-from .errors import not_found
+from .errors import json_error, not_found, wants_json
 
 logger = logging.getLogger("sessions_store")
+# Errors of a database that can't be reached (not of a query): answered with a 503.
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 class DraftErrorsMiddleware:
@@ -41,7 +47,23 @@ class DraftErrorsMiddleware:
             response = TemplateResponse(request, "503.html", {"reason": "drafts"}, status=503)
             response["Retry-After"] = "30"
             return response.render()
+        if isinstance(exception, DATABASE_DOWN):
+            return database_unavailable(request, exception)
         return None
+
+
+def database_unavailable(request, exception):
+    """503 while the database can't be reached: the page (its header must not ask the database
+    who is signed in), or JSON for the API and autosave. Drafts in Redis are untouched."""
+    logging.getLogger("projects").error("database unavailable on %s %s: %s", request.method, request.path, exception)
+    request.user = AnonymousUser()
+    message = "Our database is not responding right now. Nothing already saved has been lost: please try again in a minute."
+    if wants_json(request):
+        response = json_error(request, 503, "DATABASE_UNAVAILABLE", message)
+    else:
+        response = TemplateResponse(request, "503.html", {"reason": "database"}, status=503).render()
+    response["Retry-After"] = "30"
+    return response
 
 
 def refusal_response(request, refused):

@@ -232,6 +232,10 @@ SESSION_CLEANUP_INTERVAL = envint("SESSION_CLEANUP_INTERVAL", 3600, minimum=60)
 
 # --- Limits (the seed's Security variables). Creations per minute per IP address:
 SESSION_RATE_LIMIT = envint("SESSION_RATE_LIMIT", 100, minimum=1)
+# Per-IP limits count an IPv6 address as its network of this many bits (a site gets a /48).
+SESSION_IPV6_PREFIX = envint("SESSION_IPV6_PREFIX", 48, minimum=1)
+if SESSION_IPV6_PREFIX > 128:
+    raise ImproperlyConfigured(f"SESSION_IPV6_PREFIX must be at most 128, got {SESSION_IPV6_PREFIX}")
 # Lookups of drafts that are not there (or not yours) per IP within SESSION_ATTEMPT_WINDOW
 # seconds; past it, such lookups are refused (429) until the window ends.
 SESSION_MAX_ATTEMPTS = envint("SESSION_MAX_ATTEMPTS", 5, minimum=1)
@@ -260,6 +264,14 @@ SIGN_IN_KNOWN_ADDRESS_TTL = envint("SIGN_IN_KNOWN_ADDRESS_TTL", 90 * 86400, mini
 DRAFT_LINK_MAX_PER_DRAFT = envint("DRAFT_LINK_MAX_PER_DRAFT", 5, minimum=1)
 DRAFT_LINK_MAX_PER_IP = envint("DRAFT_LINK_MAX_PER_IP", 20, minimum=1)
 DRAFT_LINK_WINDOW = envint("DRAFT_LINK_WINDOW", 3600, minimum=1)
+# Live drafts per owner (0: no cap): past it, a new draft is refused until one is resumed to
+# completion or discarded. An anonymous browser and an account.
+DRAFT_MAX_ANONYMOUS = envint("DRAFT_MAX_ANONYMOUS", 10, minimum=0)
+DRAFT_MAX_USER = envint("DRAFT_MAX_USER", 50, minimum=0)
+# New drafts are refused (503) while Redis uses this share of its maxmemory, in percent; drafts
+# already started keep saving. The reading of INFO memory is kept this many seconds per process.
+REDIS_MEMORY_GUARD_PERCENT = envint("REDIS_MEMORY_GUARD_PERCENT", 90, minimum=1)
+REDIS_MEMORY_CHECK_SECONDS = envint("REDIS_MEMORY_CHECK_SECONDS", 5, minimum=0)
 
 # --- Mail: printed to the console while DEBUG is on, sent by SMTP otherwise.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
@@ -280,6 +292,18 @@ DRAFT_UPLOAD_ROOT = Path(os.environ.get("DRAFT_UPLOAD_ROOT", MEDIA_ROOT / "draft
 UPLOAD_MAX_FILE_SIZE = envint("UPLOAD_MAX_FILE_SIZE", 10 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_DRAFT_SIZE = envint("UPLOAD_MAX_DRAFT_SIZE", 50 * 1024 * 1024, minimum=1)
 UPLOAD_MAX_FILES = envint("UPLOAD_MAX_FILES", 20, minimum=1)
+# All the documents of one owner's live drafts together: an anonymous browser, an account.
+UPLOAD_MAX_OWNER_ANONYMOUS = envint("UPLOAD_MAX_OWNER_ANONYMOUS", 100 * 1024 * 1024, minimum=1)
+UPLOAD_MAX_OWNER_USER = envint("UPLOAD_MAX_OWNER_USER", 500 * 1024 * 1024, minimum=1)
+# A DOCX/XLSX is a zip: what its parts add up to once unpacked, and how many times its own size.
+UPLOAD_ZIP_MAX_EXPANDED = envint("UPLOAD_ZIP_MAX_EXPANDED", 100 * 1024 * 1024, minimum=1)
+UPLOAD_ZIP_MAX_RATIO = envint("UPLOAD_ZIP_MAX_RATIO", 100, minimum=1)
+# Watches each multipart body for file names that are not UTF-8 (Django would drop the file).
+FILE_UPLOAD_HANDLERS = [
+    "projects.uploads.UnreadableNames",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Uploads larger than this are streamed to disk rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640

@@ -13,6 +13,7 @@ from .drafts import (
     RateLimited,
     StepChanges,
     StepsInvalid,
+    StoreFull,
     VersionNotKept,
     draft_autosave,
     draft_claim,
@@ -34,7 +35,7 @@ from .drafts import (
 from .links import LinkNeedsSignIn, LinkNotSent, LinkRateLimited, draft_open_link, draft_send_link
 
 __all__ = [
-    "DocumentMissing", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
+    "DocumentMissing", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid", "StoreFull",
     "VersionNotKept",
     "draft_autosave", "draft_claim", "draft_create", "draft_delete",
     "draft_discard", "draft_extend", "draft_keep", "draft_keep_documents", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_restore_version", "draft_start",

@@ -13,6 +13,7 @@ from sessions_store import clock
 from sessions_store.drafts import Draft
 from sessions_store.files import delete_draft_files
 from sessions_store.limits import allow_creation
+from sessions_store.memory import memory_reading
 from sessions_store.merge import merge
 from sessions_store.owners import anonymous_owner_from_session, forget_anonymous_owner, request_metadata, request_owner, user_owner
 from sessions_store.store import DraftConflict, DraftGone, get_draft_store
@@ -28,6 +29,11 @@ class RateLimited(Exception):
     def __init__(self, retry_after):
         super().__init__(f"too many drafts started; retry after {retry_after}s")
         self.retry_after = retry_after
+
+
+class StoreFull(Exception):
+    """New drafts are refused while the draft store's Redis is nearly full
+    (REDIS_MEMORY_GUARD_PERCENT of maxmemory): the drafts people are filling in keep saving."""
 
 
 class DraftStale(Exception):
@@ -119,7 +125,10 @@ def _new_draft(request, step):
 def draft_start(*, request, step=steps.FIRST_STEP, draft=None):
     """Start a draft for the request's owner (creating an anonymous owner if needed): the
     creation limit, the owner, then the draft in memory, which its first save creates.
-    ``draft``: one built with ``Draft.new(owner=None)`` and checked already."""
+    ``draft``: one built with ``Draft.new(owner=None)`` and checked already. Raises StoreFull,
+    RateLimited; its first save raises OwnerAtCap when the owner has as many drafts as allowed."""
+    if memory_reading().full:
+        raise StoreFull("the draft store is nearly full")
     verdict = allow_creation(request)
     if not verdict.allowed:
         raise RateLimited(verdict.retry_after)
@@ -135,6 +144,18 @@ def _submit(draft, step, values, valid):
     draft.wizard["step_data"][step] = values
     draft.pending.pop(step, None)
     draft.validation[step] = valid
+
+
+def _within_limits(draft, step, values):
+    """``(values, refused)``: ``values`` with each one over its field's limits (steps.over_limits)
+    left as the step held it before, and the refused inputs' messages."""
+    refused = steps.over_limits(step, values)
+    if not refused:
+        return values, {}
+    before = steps.current_values(draft, step)
+    kept = {key: items for key, items in values.items() if key not in refused}
+    kept.update({key: before[key] for key in refused if key in before})
+    return kept, refused
 
 
 def _set_pending(draft, step, values):
@@ -164,7 +185,8 @@ def draft_submit_step(*, draft, step, form, valid, file_storage):
     """Submit ``form`` as ``step``'s values. A requirements step also changes the draft's
     documents, valid or not (see draft_keep_documents): returns the temporary names of the files
     it stored and of those it removes."""
-    _submit(draft, step, steps.step_values(step, form.data), valid)
+    values, _ = _within_limits(draft, step, steps.step_values(step, form.data))  # the form says why
+    _submit(draft, step, values, valid)
     if step != "requirements":
         return [], []
     return draft_keep_documents(draft=draft, form=form, file_storage=file_storage)
@@ -214,9 +236,10 @@ def draft_autosave(*, request, draft_id, step, values, revision):
             return None, {}
         draft = draft_start(request=request, step=step)
         errors = steps.check_step(step, values, draft, ignore_documents=True)
+        values, refused = _within_limits(draft, step, values)
         _set_pending(draft, step, values)
         store.create(draft, step=step)
-        return draft, errors
+        return draft, {**errors, **refused}
 
     def attempt():
         draft = draft_for_request(request=request, draft_id=draft_id)
@@ -226,9 +249,10 @@ def draft_autosave(*, request, draft_id, step, values, revision):
             raise StepsInvalid("Send the page's draft_version.", errors={"draft_version": ["Required."]})
         merged = draft_merge_step(draft=draft, step=step, values=values, revision=revision)
         errors = steps.check_step(step, merged, draft, ignore_documents=True)
+        merged, refused = _within_limits(draft, step, merged)
         if _set_pending(draft, step, merged):
             store.save(draft, step=step)
-        return draft, errors
+        return draft, {**errors, **refused}
 
     return once_more_after_a_navigation(attempt)
 
@@ -269,6 +293,9 @@ def _apply(draft, changes):
     - A step changed but not submitted keeps its values as unsubmitted, as autosave does.
     - The current step cannot be past the first incomplete step.
     """
+    refused = {key: messages for step, values in changes.values.items() for key, messages in steps.over_limits(step, values).items()}
+    if refused:
+        raise StepsInvalid("Some values are longer than their fields allow; nothing was saved.", errors=refused)
     complete = {step for step in steps.STEP_NAMES if draft.validation.get(step)}
     errors = {}
     for step in changes.submit:
@@ -417,5 +444,5 @@ def draft_start_from(*, request, step, values):
     if step not in steps.AUTOSAVE_STEPS or not steps.has_content(step, values):
         return None
     draft = draft_start(request=request)
-    _set_pending(draft, step, values)
+    _set_pending(draft, step, _within_limits(draft, step, values)[0])
     return get_draft_store().create(draft, step=step)

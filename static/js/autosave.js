@@ -421,7 +421,7 @@
   function refused(response, error, body) {
     var code = error.code || "";
     var status = response.status;
-    if (status !== 429 && status !== 503) forget(url); // a final answer: nothing to send again
+    if ((status !== 429 && status !== 503) || code === "STORE_FULL") forget(url); // a final answer: nothing to send again
     if (status === 409 && error.conflicts) {
       // Changed here and elsewhere: nothing was saved; the page now holds the latest revision.
       var version = versionInput();
@@ -433,6 +433,9 @@
       showConflicts(error.conflicts);
       showUpdates(merged, body);
       stop("Not saved: choose which answers to keep", "error");
+    } else if (code === "TOO_MANY_DRAFTS" || code === "STORE_FULL") {
+      // No new draft for now (issue 12): the submit shows why, with the drafts to resume.
+      stop(error.message || "Not saved", "error");
     } else if (status === 409) {
       if (conflictBox) conflictBox.hidden = false;
       stop("Not saved", "error");

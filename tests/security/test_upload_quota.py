@@ -1,0 +1,70 @@
+"""Total upload bytes per owner (M2, item 2): all the documents of one browser's (or account's)
+live drafts together stay within UPLOAD_MAX_OWNER_ANONYMOUS / UPLOAD_MAX_OWNER_USER. A file
+past it is refused on step 2 with a field error, before it is stored; the others are kept. The
+count comes with the draft's load (no extra round trip). Sizes scaled down from the defaults."""
+
+import pytest
+
+from ..conftest import pdf_bytes, upload
+from ..test_uploads_edge import document_errors, files_under
+from ..wizard_helpers import expire_for_real, management, start_draft, step_url, stored
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_of(name, size):
+    body = pdf_bytes(name)
+    return upload(name, body + b"%" * (size - len(body) - 1) + b"\n", "application/pdf")
+
+
+def attach(client, draft_id, *files):
+    return client.post(step_url(draft_id, "requirements"), {"requirements-documents": list(files), **management("requirements")})
+
+
+@pytest.fixture
+def small_quota(settings):
+    settings.UPLOAD_MAX_OWNER_ANONYMOUS = 1000
+    settings.UPLOAD_MAX_OWNER_USER = 2000
+
+
+def test_the_defaults_are_100_mib_a_browser_and_500_mib_an_account(settings):
+    assert (settings.UPLOAD_MAX_OWNER_ANONYMOUS, settings.UPLOAD_MAX_OWNER_USER) == (100 * 2**20, 500 * 2**20)
+
+
+def test_it_refuses_a_file_past_the_owners_total_across_drafts(anonymous, small_quota, settings):
+    first, second = start_draft(anonymous), start_draft(anonymous)
+    assert attach(anonymous, first, pdf_of("a.pdf", 400), pdf_of("b.pdf", 400)).status_code == 302
+    on_disk = files_under(settings.MEDIA_ROOT)
+
+    response = attach(anonymous, second, pdf_of("c.pdf", 150), pdf_of("big.pdf", 400))
+
+    assert response.status_code == 200
+    assert document_errors(response) == [
+        "“big.pdf” was not added: the documents of all your drafts together must be 1000 bytes or less, "
+        "and with it they would make 1.3 KB. Discard a draft you no longer need, or remove some of its "
+        "documents, to make room."
+    ]
+    assert [item["name"] for item in stored(second).files] == ["c.pdf"]  # the one that fits is kept
+    assert len(files_under(settings.MEDIA_ROOT)) == len(on_disk) + 1  # big.pdf never reached the disk
+
+
+def test_discarded_and_expired_drafts_free_their_room(anonymous, small_quota, drafts_redis):
+    first, second, third = start_draft(anonymous), start_draft(anonymous), start_draft(anonymous)
+    assert attach(anonymous, first, pdf_of("a.pdf", 900)).status_code == 302
+    assert attach(anonymous, second, pdf_of("b.pdf", 900)).status_code == 200
+
+    assert anonymous.post(f"/projects/new/{first}/discard/").status_code == 302
+    assert attach(anonymous, second, pdf_of("b.pdf", 900)).status_code == 302
+
+    expire_for_real(drafts_redis, second)
+    assert attach(anonymous, third, pdf_of("c.pdf", 900)).status_code == 302
+
+
+def test_each_owner_has_its_own_total(signed_in, anonymous, small_quota):
+    mine = start_draft(signed_in)
+    assert attach(signed_in, mine, pdf_of("a.pdf", 900), pdf_of("b.pdf", 900)).status_code == 302
+    theirs = start_draft(anonymous)
+    assert attach(anonymous, theirs, pdf_of("c.pdf", 900)).status_code == 302
+    assert document_errors(attach(signed_in, start_draft(signed_in), pdf_of("d.pdf", 900)))[0].startswith(
+        "“d.pdf” was not added: the documents of all your drafts together must be 2.0 KB or less"
+    )
