@@ -222,6 +222,10 @@ DRAFT_HISTORY_BYTES = envint("DRAFT_HISTORY_BYTES", 16384, minimum=0)
 # How long before a draft expires an open page warns, with a "Keep my draft" button.
 DRAFT_EXPIRY_WARNING = envint("DRAFT_EXPIRY_WARNING", 600, minimum=0)
 
+# --- Wizard analytics (projects.analytics): daily counters are kept this many days in Redis
+# (hourly ones 48 hours).
+ANALYTICS_RETENTION_DAYS = envint("ANALYTICS_RETENTION_DAYS", 400, minimum=1)
+
 # --- Emailed links to a draft (projects.services.draft_send_link): at most this many a window
 # per draft and per IP address.
 DRAFT_LINK_MAX_PER_DRAFT = envint("DRAFT_LINK_MAX_PER_DRAFT", 5, minimum=1)
