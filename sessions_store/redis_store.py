@@ -361,14 +361,15 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         """``({day label: {name: n}}, {hour label: {name: n}})`` in one round trip (one HGETALL
         per day and hour asked for), carrying this process's deferred counts."""
         pipe = redis().pipeline(transaction=False)
-        for label in days:
-            pipe.hgetall(counters.day_key(label))
-        for label in hours:
-            pipe.hgetall(counters.hour_key(label))
         with carrying() as tail:
-            counters.add_to_pipeline(pipe, tail(as_counts=True))
+            counters.add_to_pipeline(pipe, tail(as_counts=True))  # first, so that they are read too
+            for label in days:
+                pipe.hgetall(counters.day_key(label))
+            for label in hours:
+                pipe.hgetall(counters.hour_key(label))
             replies = pipe.execute()
-        decoded = [{name.decode(): int(value) for name, value in reply.items()} for reply in replies[: len(days) + len(hours)]]
+        reads = replies[len(replies) - len(days) - len(hours):]
+        decoded = [{name.decode(): int(value) for name, value in reply.items()} for reply in reads]
         return dict(zip(days, decoded)), dict(zip(hours, decoded[len(days):]))
 
     # --- locks and health --------------------------------------------------------------------
