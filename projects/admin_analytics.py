@@ -23,7 +23,7 @@ from .models import WizardAnalytics
 from .selectors import analytics_report
 
 DEFAULT_DAYS = 7
-CHART_WIDTH = 640
+CHART_WIDTH = 480  # viewBox units; the chart scales to its box
 
 
 class RangeForm(forms.Form):
@@ -64,7 +64,7 @@ def chosen_range(params):
 
 def funnel_chart(funnel):
     """Horizontal bars, one a stage, labelled; the widest is the largest count."""
-    row, label_width, bar_space = 30, 200, CHART_WIDTH - 200 - 70
+    row, label_width, bar_space = 30, 130, CHART_WIDTH - 130 - 50
     top = max((stage["count"] for stage in funnel), default=0) or 1
     bars = []
     for index, stage in enumerate(funnel):
@@ -72,7 +72,7 @@ def funnel_chart(funnel):
         y = index * row
         bars.append(
             {
-                "label": stage["label"], "count": stage["count"], "y": y, "text_y": y + 19,
+                "label": stage["short"], "count": stage["count"], "y": y, "text_y": y + 20,
                 "x": label_width, "width": max(width, 1 if stage["count"] else 0), "value_x": label_width + width + 6,
             }
         )

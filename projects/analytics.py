@@ -152,15 +152,19 @@ def summary(counts):
 
 def funnel(totals):
     """created → each step submitted → committed: count, share of created, drop-off from the stage before."""
-    stages = [("created", "Created", totals["created"])]
-    stages += [(f"submitted:{step}", f"{steps.TITLES[step]} submitted", totals["submitted"][step]) for step in steps.STEP_NAMES]
-    stages.append(("committed", "Committed", totals["committed"]))
+    stages = [("created", "Created", "Created", totals["created"])]
+    stages += [
+        (f"submitted:{step}", f"{steps.TITLES[step]} submitted", step.capitalize(), totals["submitted"][step])
+        for step in steps.STEP_NAMES
+    ]
+    stages.append(("committed", "Committed", "Committed", totals["committed"]))
     rows, previous = [], None
-    for key, label, count in stages:
+    for key, label, short, count in stages:
         rows.append(
             {
                 "stage": key,
                 "label": label,
+                "short": short,
                 "count": count,
                 "conversion": ratio(count, totals["created"]),
                 "drop_off": None if previous is None else (ratio(previous - count, previous) if previous else None),
