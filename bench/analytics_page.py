@@ -110,7 +110,7 @@ def main():
     client.force_login(user)
     store = get_draft_store()
     redis = store.redis
-    redis.flushdb()
+    redis.flushdb(asynchronous=True)
     fields = fill_counters(redis, args.days)
     client.get(URL, HTTP_HOST="127.0.0.1")  # warm: templates, URL resolver
     empty = timings(client, args.repeats)
@@ -125,7 +125,7 @@ def main():
     print("|---|---:|---:|")
     for label in empty:
         print(f"| {label} | {empty[label][0]:.1f} / {empty[label][1]:.1f} | {full[label][0]:.1f} / {full[label][1]:.1f} |")
-    redis.flushdb()
+    redis.flushdb(asynchronous=True)
 
 
 if __name__ == "__main__":
