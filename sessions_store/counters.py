@@ -12,9 +12,10 @@ Three ways to count:
 - ``draft.count(name)`` / ``draft.count_once(name)``: with that draft's next write, and only if
   the write happens (a refused compare-and-set counts nothing; its retry counts again);
 - ``defer(name)``: something that has happened but writes nothing (a refused submit, an error
-  page): it goes with this process's next read or write of any draft, and is given back when
-  that call fails. A process that stops first loses what it holds (at most PENDING_MAX names);
-  that is the price of adding no round trip.
+  page): it goes with this thread's next read or write of any draft, and is given back when
+  that call fails. A process that stops first loses what it holds (at most PENDING_MAX names a
+  thread); that is the price of adding no round trip. Per thread, not per process: a thread
+  never sends another's counts (to a Redis it may not even use: tests point threads elsewhere).
 """
 
 import logging
@@ -29,32 +30,37 @@ from . import clock
 from .connection import make_key
 
 HOUR_KEEP = 49 * 3600
-PENDING_MAX = 2000  # distinct names waiting in one process; more are dropped, and logged
+PENDING_MAX = 2000  # distinct names waiting in one thread; more are dropped, and logged
 
 logger = logging.getLogger("sessions_store")
-_pending = Counter()
-_lock = threading.Lock()
+_local = threading.local()
+
+
+def _pending():
+    pending = getattr(_local, "pending", None)
+    if pending is None:
+        pending = _local.pending = Counter()
+    return pending
 
 
 def defer(*names, amount=1):
-    """Count ``names`` with this process's next draft read or write (see the module docstring)."""
+    """Count ``names`` with this thread's next draft read or write (see the module docstring)."""
     give_back(Counter({name: amount for name in names}))
 
 
 def give_back(counts):
-    with _lock:
-        for name, amount in counts.items():
-            if name in _pending or len(_pending) < PENDING_MAX:
-                _pending[name] += amount
-            else:
-                logger.warning("counter %s dropped: %s names already wait", name, PENDING_MAX)
+    pending = _pending()
+    for name, amount in counts.items():
+        if name in pending or len(pending) < PENDING_MAX:
+            pending[name] += amount
+        else:
+            logger.warning("counter %s dropped: %s names already wait", name, PENDING_MAX)
 
 
 def take():
-    """Everything deferred in this process, now owed by the caller (give_back() if it fails)."""
-    global _pending
-    with _lock:
-        taken, _pending = _pending, Counter()
+    """Everything deferred in this thread, now owed by the caller (give_back() if it fails)."""
+    taken = _pending()
+    _local.pending = Counter()
     return taken
 
 

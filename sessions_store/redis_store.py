@@ -359,7 +359,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
     @unavailable_on_redis_error
     def counts(self, *, days=(), hours=()):
         """``({day label: {name: n}}, {hour label: {name: n}})`` in one round trip (one HGETALL
-        per day and hour asked for), carrying this process's deferred counts."""
+        per day and hour asked for), carrying this thread's deferred counts."""
         pipe = redis().pipeline(transaction=False)
         with carrying() as tail:
             counters.add_to_pipeline(pipe, tail(as_counts=True))  # first, so that they are read too
@@ -388,7 +388,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
 
 
 class carrying:
-    """The counts that ride on one store call: this process's deferred ones, plus ``extra`` (a
+    """The counts that ride on one store call: this thread's deferred ones, plus ``extra`` (a
     draft's, counted only with its write). ``tail()`` gives the script's ARGV tail
     (``as_counts=True``: the Counter, for a pipeline). The deferred ones are given back when the
     call raises or when ``kept()`` says its write did not happen."""

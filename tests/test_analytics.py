@@ -54,6 +54,13 @@ def shown_at(response):
     return match.group(1)
 
 
+@pytest.fixture(autouse=True)
+def mid_morning(frozen_clock):
+    """10:00 on the next day: no test crosses midnight or an hour's end unless it travels there."""
+    now = timezone.localtime(clock.now())
+    frozen_clock.travel(now.replace(hour=10, minute=0, second=0, microsecond=0) + timedelta(days=1) - now)
+
+
 @pytest.fixture
 def analyst(db):
     return staff("analyst", "view_wizardanalytics")

@@ -67,6 +67,7 @@ def test_counting_for_the_analytics_adds_no_round_trip(owner_client, pdf, round_
     """Every counter rides on a script or pipeline the request runs anyway: a refused submit
     (nothing to write) still costs one round trip, and its counts go with the next request's."""
     from sessions_store.clock import now
+    from sessions_store.counters import day_label
     from sessions_store.store import get_draft_store
 
     start_draft(owner_client)  # warm the script cache
@@ -95,7 +96,7 @@ def test_counting_for_the_analytics_adds_no_round_trip(owner_client, pdf, round_
         "POST sources": 2,
         "POST review (commit)": 2,
     }
-    label = now().date().isoformat()
+    label = day_label(now())
     counts = get_draft_store().counts(days=[label])[0][label]
     assert counts["invalid:requirements"] == 1 and counts["invalid:requirements:documents"] == 1
     assert (counts["created"], counts["submitted:sources"], counts["committed"]) == (2, 1, 1)

@@ -410,7 +410,7 @@ def draft_extend(*, draft, seconds):
 
 def draft_count_refused(*, step, errors):
     """A page's submit of ``step`` was refused with ``errors`` ({input name: [messages]}): counted
-    (for the analytics) with this process's next draft read or write, not a write of its own."""
+    (for the analytics) with this thread's next draft read or write, not a write of its own."""
     analytics.note_refused(step, errors)
 
 
