@@ -69,3 +69,4 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 from . import admin_drafts  # noqa: F401,E402  (drafts, read from the draft store)
+from . import admin_analytics  # noqa: F401,E402  (the "Wizard analytics" page, counters in Redis)

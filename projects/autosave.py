@@ -12,10 +12,11 @@ import re
 from django.urls import reverse
 
 from sessions_store import clock
+from sessions_store.store import DraftStoreUnavailable
 
 from . import steps
 from .api_support import ApiError, api_view, json_response
-from .services import draft_autosave
+from .services import draft_autosave, draft_count_failure
 
 STEP_URL = "projects:wizard_step"
 
@@ -29,13 +30,17 @@ def _autosave(request, draft_id=None, step=None):
         raise ApiError(400, "VALIDATION_FAILED", "None of this step's fields was sent.")
     posted = request.POST.get("draft_version", "")
     revision = posted if re.fullmatch(r"[0-9]{1,18}", posted) else None
-    draft, errors = draft_autosave(
-        request=request,
-        draft_id=str(draft_id) if draft_id else None,
-        step=step,
-        values=values,
-        revision=revision,
-    )
+    try:
+        draft, errors = draft_autosave(
+            request=request,
+            draft_id=str(draft_id) if draft_id else None,
+            step=step,
+            values=values,
+            revision=revision,
+        )
+    except DraftStoreUnavailable:
+        draft_count_failure(step=step, store=True)
+        raise  # answered by api_view (503)
     if draft is None:
         return json_response(request, {"saved": False})
     saved_at = draft.pending[step]["saved_at"] if step in draft.pending else clock.now().isoformat()

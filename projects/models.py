@@ -128,3 +128,15 @@ class DataConnector(models.Model):
 
     def __str__(self):
         return f"{self.get_connector_type_display()}: {self.target}"
+
+
+class WizardAnalytics(models.Model):
+    """No table: the counters live in Redis (projects.analytics). This gives the admin's "Wizard
+    analytics" page its place on the admin index and a view permission of its own."""
+
+    class Meta:
+        managed = False
+        db_table = "projects_wizard_analytics_not_a_table"
+        verbose_name = "wizard analytics"
+        verbose_name_plural = "wizard analytics"
+        default_permissions = ("view",)

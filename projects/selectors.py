@@ -1,11 +1,12 @@
 """Reads of drafts (the services in projects.services write). Each applies the access rule."""
 
+from sessions_store import counters
 from sessions_store.drafts import is_draft_id
 from sessions_store.links import draft_id_of, link_opens
 from sessions_store.owners import anonymous_owner_from_session, request_owner
 from sessions_store.store import get_draft_store
 
-from . import access
+from . import access, analytics
 
 
 def draft_for_request(*, request, draft_id, slide=True, reveal=True):
@@ -73,3 +74,11 @@ def drafts_for_staff(*, draft_ids):
 def drafts_page(**query):
     """``(total, drafts)``: one admin page (see DraftStore.page)."""
     return get_draft_store().page(**query)
+
+
+def analytics_report(*, start, end):
+    """The wizard analytics of the days from ``start`` to ``end`` (dates, both included): one
+    round trip, one HGETALL a day (projects.analytics.report)."""
+    days = counters.days_between(start, end)
+    by_day, _ = get_draft_store().counts(days=[day.isoformat() for day in days])
+    return analytics.report({day: by_day[day.isoformat()] for day in days})

@@ -286,6 +286,11 @@ class ProjectDraftDescriber(DraftDescriber):
     def title(self, draft):
         return draft_title(draft)
 
+    def expiry_counts(self, step):
+        from .analytics import expiry_counts
+
+        return expiry_counts(step)
+
     def search_text(self, draft):
         values = draft.shown_values("details")
         parts = [draft_title(draft), (values.get("client_name") or [""])[0], (values.get("client_email") or [""])[0]]

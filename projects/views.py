@@ -112,7 +112,7 @@ def draft_list(request):
             "name": draft_title(draft),
             "title": steps.draft_title(draft),
             **draft_step(draft),
-            "resume_url": reverse("projects:wizard_resume", args=[draft.id]),
+            "resume_url": reverse("projects:wizard_resume", args=[draft.id]) + "?via=list",  # counted as a resume
             "discard_url": reverse("projects:draft_discard", args=[draft.id]),
         }
         for draft in drafts_of_owner(owner=owner)

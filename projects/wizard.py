@@ -21,6 +21,7 @@ What this class changes in formtools, and why (see shared/notes/formtools.md):
 """
 
 import logging
+import re
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -51,6 +52,9 @@ from .services import (
     DraftStale,
     RateLimited,
     StoreFull,
+    draft_count_failure,
+    draft_count_refused,
+    draft_count_visit,
     draft_keep_documents,
     draft_reopen_step,
     draft_start,
@@ -94,6 +98,7 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
             return self.render_expired_with_input(request, kwargs, refused)
         except DraftStoreUnavailable:
             self._remove_new_files()
+            draft_count_failure(step=self.counted_step(kwargs), store=True)
             return self.render_unavailable(request, kwargs)
         except (DraftConflict, DraftGone, DraftStale):
             self._remove_new_files()
@@ -124,6 +129,12 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
             return
         self.storage.open(str(draft_id), lock_owner=self.owner.key if self.is_commit_attempt(request, kwargs) else None)
         access.check(request, self.owner, self.storage.draft, self.storage.tombstone_owner, str(draft_id))
+        draft_count_visit(draft=self.storage.draft, via=request.GET.get("via"))
+
+    def counted_step(self, kwargs):
+        """The step a request is about, for the analytics ("details" for /projects/new/)."""
+        step = kwargs.get("step") or self.steps.first
+        return step if step in self.get_form_list() else "unknown"
 
     def is_commit_attempt(self, request, kwargs):
         """A confirmed final POST by a signed-in user: its draft load also takes the commit lock."""
@@ -209,6 +220,7 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
                 return self.invalid_step(steps.first_incomplete_step(draft))
             return self.render_goto_step(goto)
         if not valid:
+            draft_count_refused(step=step, errors=steps.field_errors(form))
             if draft is not None and step == "requirements":
                 # The good files are attached all the same; the refused ones are named on the page.
                 self.keep_files(*draft_keep_documents(draft=draft, form=form, file_storage=self.file_storage))
@@ -239,7 +251,10 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
 
     def submit_step(self, step, form, valid):
         self.keep_files(
-            *draft_submit_step(draft=self.storage.draft, step=step, form=form, valid=valid, file_storage=self.file_storage)
+            *draft_submit_step(
+                draft=self.storage.draft, step=step, form=form, valid=valid, file_storage=self.file_storage,
+                shown_at=self.request.POST.get("shown_at"),
+            )
         )
 
     def keep_files(self, added, removed):
@@ -382,6 +397,9 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
                 or bool(self.request.POST.get("return_to_review")),
                 "prev_step": self.get_prev_step(current),
                 "now": clock.now(),
+                # When this step's page was first shown (kept through refused submits): the
+                # analytics' time per step runs from it to the step's submit.
+                "shown_at": self.shown_at(),
                 "restored_at": self.restored_at,
                 "attached_now": self.attached_now,
                 "has_versions": bool(draft) and current in steps.AUTOSAVE_STEPS and has_earlier_versions(draft, current),
@@ -401,6 +419,13 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
                 # Only a convenience: step 1 is still shown (its submit says if Redis is down).
                 logger.warning("could not list the drafts of %s", self.owner.key)
         return context
+
+    def shown_at(self):
+        posted = self.request.POST.get("shown_at") if self.request.method == "POST" else None
+        # A POST that renders a page renders its own step again (a refused submit, a conflict).
+        if posted and re.fullmatch(r"[0-9]{1,12}(\.[0-9]{1,6})?", posted):
+            return posted
+        return f"{clock.now().timestamp():.3f}"
 
     def autosave_url(self, step):
         if step not in steps.AUTOSAVE_STEPS or self.store_down:

@@ -28,6 +28,11 @@ class DraftDescriber:
         """What staff search matches in ``draft`` (the store lowercases it); the title by default."""
         return self.title(draft)
 
+    def expiry_counts(self, step):
+        """Counter names (sessions_store.counters) to count when a draft that had reached
+        ``step`` ("unknown" if not known) is found expired; none by default."""
+        return ()
+
 
 @lru_cache(maxsize=1)
 def get_describer():

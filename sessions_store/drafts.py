@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -212,6 +213,12 @@ class Draft:
     def upload_bytes(self):
         """Bytes of this draft's own files."""
         return sum(item.get("size") or 0 for item in self.files)
+    # Counter names counted once in the draft's life (count_once), kept in the record ("co").
+    counted: list = field(default_factory=list, repr=False, compare=False)
+    # Counter names to count with the next write (sessions_store.counters); not stored.
+    counts: Counter = field(default_factory=Counter, repr=False, compare=False)
+    # Seconds the draft lay unread and unwritten before the read that loaded it (None: unknown).
+    idle_seconds: float = field(default=None, repr=False, compare=False)
 
     @classmethod
     def new(cls, *, owner, metadata):
@@ -226,6 +233,17 @@ class Draft:
             expires_at=moment + timedelta(seconds=settings.SESSION_TTL),
             metadata=metadata,
         )
+
+    def count(self, *names):
+        """Count ``names`` with this draft's next write, if it happens (sessions_store.counters)."""
+        self.counts.update(names)
+
+    def count_once(self, *names):
+        """Like count(), but each name at most once in the draft's life."""
+        for name in names:
+            if name not in self.counted:
+                self.counted.append(name)
+                self.counts[name] += 1
 
     @property
     def current_step(self):
@@ -359,6 +377,7 @@ class Draft:
             "history": self.history,
             "hb": self.history_base,
             "link_secret": self.link_secret,
+            **({"co": self.counted} if self.counted else {}),
         }
 
     def to_json(self):
@@ -389,6 +408,7 @@ class Draft:
             # no page of an older revision may be merged as if nothing had changed since.
             history_base=data.get("hb", 0) if "history" in data else data.get("revision", 0),
             link_secret=data.get("link_secret", ""),
+            counted=list(data.get("co") or []),
         )
         draft.stored_schema = stored_schema
         if snapshot:

@@ -21,19 +21,41 @@ Key layout (every key under the ``drafts`` cache alias's prefix, see connection.
                           ended, kept DRAFT_TOMBSTONE_TTL and at most ENDED_MAX entries.
 - ``commit:<id>``         a draft's commit lock (locks.RedisLock's protocol).
 - ``stats:expired``       hash: expired drafts per step reached; ``stats:cleanup``: the last run.
+- ``stats:day:<date>``, ``stats:hour:<date>T<hour>``  hashes of counters (sessions_store.counters),
+                          incremented by the count block (_COUNT) of every script below.
 """
 
 from .connection import redis
+
+# --- Counters (sessions_store.counters): one block shared by every script, read from the END of
+# ARGV so that a script's own arguments can grow in front of it without renumbering anything.
+# Tail: ..., day key, hour key, day ttl, hour ttl, name 1, amount 1, ..., name N, amount N, N
+# (just N = 0 when there is nothing to count; a call without any tail counts nothing).
+_COUNT = """
+local function count_tail()
+  local n = tonumber(ARGV[#ARGV])
+  if not n or n < 1 or #ARGV < 2 * n + 5 then return end
+  local at = #ARGV - 2 * n - 5
+  for i = 1, n do
+    redis.call('HINCRBY', ARGV[at + 1], ARGV[at + 3 + 2 * i], ARGV[at + 4 + 2 * i])
+    redis.call('HINCRBY', ARGV[at + 2], ARGV[at + 3 + 2 * i], ARGV[at + 4 + 2 * i])
+  end
+  redis.call('EXPIRE', ARGV[at + 1], ARGV[at + 3])
+  redis.call('EXPIRE', ARGV[at + 2], ARGV[at + 4])
+end
+"""
 
 # Reads slide the draft's TTL up to SESSION_TTL (never shortening an expiry staff extended) and
 # keep the tombstone alive past it. With a third key (the commit lock) it also takes that lock
 # (SET NX PX, locks.RedisLock's protocol), only for the draft's owner: someone else's request
 # must not block the owner. So a commit costs two round trips: this one and FORGET.
-# KEYS: draft, tomb[, commit lock]   ARGV: ttl, tomb ttl[, lock token, lock ms, owner key]
-LOAD = """
+# Also returns the TTL the draft had before this read slid it (how long it lay idle).
+# KEYS: draft, tomb[, commit lock]   ARGV: ttl, tomb ttl[, lock token, lock ms, owner key], counts
+LOAD = _COUNT + """
 local raw = redis.call('GET', KEYS[1])
 local tomb = redis.call('GET', KEYS[2])
 local ttl = -2
+local before = -2
 local locked = 0
 if raw and KEYS[3] and cjson.decode(raw)['owner'] == ARGV[5] then
   if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[4]) then locked = 1 end
@@ -53,6 +75,7 @@ if raw and tomb then
 end
 if raw then
   ttl = redis.call('TTL', KEYS[1])
+  before = ttl
   if ttl < tonumber(ARGV[1]) then
     redis.call('EXPIRE', KEYS[1], ARGV[1])
     ttl = tonumber(ARGV[1])
@@ -61,7 +84,8 @@ if raw then
     redis.call('EXPIRE', KEYS[2], ttl + tonumber(ARGV[2]))
   end
 end
-return {raw, tomb, ttl, locked, uploads}
+count_tail()
+return {raw, tomb, ttl, locked, uploads, before}
 """
 
 # Compare-and-set on the write counter, then the draft, its tombstone and every index at once.
@@ -71,7 +95,7 @@ return {raw, tomb, ttl, locked, uploads}
 # schema 1 named the write counter "version".
 # KEYS: draft, tomb, index, index:created, index:expiry, owner, step, kind, search
 # ARGV: expected writes (-1 = create), payload, ttl, tomb ttl, activity, draft id, tomb json,
-#       created, expires, search entry, key prefix, owner key, step, kind
+#       created, expires, search entry, key prefix, owner key, step, kind, counts (see _COUNT)
 _SAVE_BODY = """
 local current = redis.call('GET', KEYS[1])
 local expected = tonumber(ARGV[1])
@@ -132,7 +156,7 @@ if tonumber(ARGV[1]) < 0 and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap the
   if live >= cap then return -4 end
 end
 """
-SAVE = _OWNER_CAP + _SAVE_BODY + "return 1"
+SAVE = _COUNT + _OWNER_CAP + _SAVE_BODY + "count_tail()\nreturn 1"
 
 # An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count.
 # ARGV[2] is the key prefix; the caller passes now, the age kept and the count kept.
@@ -173,8 +197,8 @@ redis.call('ZREM', KEYS[5], id)
 # the draft among its owner's ended drafts: when it expired is read from the tombstone's TTL
 # (it outlives the record by the tombstone TTL). Returns {removed?, step}.
 # KEYS: draft, tomb, index, index:created, index:expiry, search
-# ARGV: draft id, key prefix, mode, now, tombstone ttl, ended max
-FORGET = _NOTE_ENDED + """
+# ARGV: draft id, key prefix, mode, now, tombstone ttl, ended max, counts (see _COUNT)
+FORGET = _COUNT + _NOTE_ENDED + """
 if ARGV[3] == 'expire' and redis.call('EXISTS', KEYS[1]) == 1 then return {0, ''} end
 """ + _UNINDEX + """
 local now, keep = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -188,6 +212,7 @@ elseif t['o'] and not t['d'] then
   local left = redis.call('PTTL', KEYS[2]) / 1000
   note_ended(id, t['o'], math.min(now, now - keep + left), now, keep, tonumber(ARGV[6]))
 end
+count_tail()
 return {removed, step}
 """
 
@@ -195,8 +220,9 @@ return {removed, step}
 # restore window, its tombstone marked with when it was discarded and until when it can be
 # restored (the app's clock), and the draft noted among its owner's ended drafts. 0 if gone.
 # KEYS: draft, tomb, index, index:created, index:expiry, search, discarded
-# ARGV: draft id, key prefix, restore seconds, now, tombstone ttl, ended max, restorable until
-DISCARD = _NOTE_ENDED + """
+# ARGV: draft id, key prefix, restore seconds, now, tombstone ttl, ended max, restorable until,
+#       counts (see _COUNT)
+DISCARD = _COUNT + _NOTE_ENDED + """
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 """ + _UNINDEX + """
@@ -207,14 +233,15 @@ redis.call('SET', KEYS[7], raw, 'EX', ARGV[3])
 redis.call('SET', KEYS[2], cjson.encode(t), 'EX', tonumber(ARGV[3]) + tonumber(ARGV[5]))
 redis.call('DEL', KEYS[1])
 note_ended(id, t['o'], tonumber(ARGV[4]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
+count_tail()
 return 1
 """
 
 # Brings a set-aside draft back while its window lasts (the tombstone's "r" against the app's
 # clock), written as SAVE writes a new draft (its lifetime restarted), then drops the set-aside
 # record and the ended-drafts entry. -1: nothing set aside; -3: the window has passed.
-# KEYS: SAVE's, discarded   ARGV: SAVE's (expected -1), now
-RESTORE = """
+# KEYS: SAVE's, discarded   ARGV: SAVE's (expected -1), now, counts (see _COUNT)
+RESTORE = _COUNT + """
 if redis.call('EXISTS', KEYS[10]) == 0 then return -1 end
 local marked = redis.call('GET', KEYS[2])
 local fine, mark = pcall(cjson.decode, marked or '')
@@ -222,6 +249,7 @@ if not fine or type(mark) ~= 'table' or not mark['r'] or tonumber(mark['r']) < t
 """ + _SAVE_BODY + """
 redis.call('DEL', KEYS[10])
 redis.call('ZREM', ARGV[11] .. 'ended:' .. ARGV[12], ARGV[6])
+count_tail()
 return 1
 """
 

@@ -7,11 +7,12 @@ queries live in redis_admin, the cleanup entry points in redis_upkeep, the lock 
 
 import json
 import time
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
 
-from . import clock
+from . import clock, counters
 from .connection import make_key, redis, unavailable_on_redis_error
 from .describe import get_describer
 from .drafts import Draft, owner_kind
@@ -86,19 +87,25 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             if lock is not None:
                 keys.append(lock[0].key)
                 args.extend([lock[0].token, lock[0].timeout_ms, lock[1]])
-            raw, tomb, ttl, locked, uploads = script(LOAD)(keys=keys, args=args)
+            with carrying() as tail:
+                raw, tomb, ttl, locked, uploads, before = script(LOAD)(keys=keys, args=args + tail())
         else:
             pipe = redis().pipeline(transaction=False)
             pipe.get(make_key("draft", draft_id))
             pipe.get(make_key("tomb", draft_id))
             pipe.pttl(make_key("draft", draft_id))
-            raw, tomb, pttl = pipe.execute()
+            with carrying() as tail:
+                counters.add_to_pipeline(pipe, tail(as_counts=True))
+                raw, tomb, pttl = pipe.execute()[:3]
             ttl = pttl / 1000 if pttl and pttl > 0 else None
             uploads = None
+            before = None
         if raw is None:
             return None, tomb_owner(tomb), False
         draft = Draft.from_json(raw)
         draft.owner_upload_bytes = None if uploads is None else int(uploads)
+        if before is not None and 0 <= before <= settings.SESSION_TTL:
+            draft.idle_seconds = settings.SESSION_TTL - before
         if ttl:
             # The real expiry: reads slide it without rewriting the record.
             real = clock.now() + timedelta(seconds=ttl)
@@ -125,9 +132,12 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             if len(args[1]) > settings.SESSION_MAX_BYTES:
                 draft.writes, draft.revision, draft.last_activity, draft.expires_at, draft.history, draft.history_base = before
                 raise DraftTooLarge(f"the draft would be {len(args[1])} bytes")
-            result = script(SAVE)(keys=keys, args=args)
+            with carrying(draft.counts, kept=lambda: result == 1) as tail:
+                result = None
+                result = script(SAVE)(keys=keys, args=args + tail())
             if result == 1:
                 draft.mark_saved()
+                draft.counts.clear()
                 return draft
             draft.writes, draft.revision, draft.last_activity, draft.expires_at, draft.history, draft.history_base = before
             if result == 0:
@@ -187,8 +197,9 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
 
     @unavailable_on_redis_error
     def delete(self, draft, *, action="delete"):
-        with logged(action, draft.id, step=draft.current_step):
-            self._forget([draft.id], "delete")
+        with logged(action, draft.id, step=draft.current_step), carrying(draft.counts) as tail:
+            self._forget([draft.id], "delete", tail=tail())
+        draft.counts.clear()
 
     @unavailable_on_redis_error
     def discard(self, draft, *, seconds):
@@ -196,8 +207,12 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             now = clock.now().timestamp()
             keys = self._forget_keys(draft.id) + [make_key("discarded", draft.id)]
             args = [draft.id, make_key(""), seconds, now, settings.DRAFT_TOMBSTONE_TTL, ENDED_MAX, now + seconds]
-            if not script(DISCARD)(keys=keys, args=args):
+            with carrying(draft.counts, kept=lambda: done) as tail:
+                done = None
+                done = script(DISCARD)(keys=keys, args=args + tail())
+            if not done:
                 raise DraftGone("the draft no longer exists")
+            draft.counts.clear()
 
     @unavailable_on_redis_error
     def restore(self, draft_id):
@@ -207,7 +222,11 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
                 raise DraftGone("nothing to restore")
             draft = Draft.from_json(raw)
             keys, args = self.save_command(draft, create=True)
-            result = script(RESTORE)(keys=keys + [make_key("discarded", draft_id)], args=args + [clock.now().timestamp()])
+            with carrying(kept=lambda: result == 1) as tail:
+                result = None
+                result = script(RESTORE)(
+                    keys=keys + [make_key("discarded", draft_id)], args=args + [clock.now().timestamp()] + tail()
+                )
             if result != 1:
                 raise DraftGone("the draft can no longer be restored" if result == -3 else "nothing to restore")
             draft.mark_saved()
@@ -249,19 +268,20 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             make_key("index", "created"), make_key("index", "expiry"), make_key("search"),
         ]
 
-    def _forget(self, draft_ids, mode):
+    def _forget(self, draft_ids, mode, *, tail=(0,)):
         """The forget script for each draft, in one round trip: [(removed, step), ...].
-        One id runs the script itself, not a one-entry pipeline (which checks SCRIPT EXISTS first)."""
+        One id runs the script itself, not a one-entry pipeline (which checks SCRIPT EXISTS first);
+        ``tail``: the counts that go with it (one id only)."""
         forget = script(FORGET)
         prefix = make_key("")
         now = clock.now().timestamp()
 
-        def run(draft_id, client=None):
-            args = [draft_id, prefix, mode, now, settings.DRAFT_TOMBSTONE_TTL, ENDED_MAX]
+        def run(draft_id, client=None, tail=(0,)):
+            args = [draft_id, prefix, mode, now, settings.DRAFT_TOMBSTONE_TTL, ENDED_MAX, *tail]
             return forget(keys=self._forget_keys(draft_id), args=args, client=client)
 
         if len(draft_ids) == 1:
-            replies = [run(draft_ids[0])]
+            replies = [run(draft_ids[0], tail=tail)]
         else:
             pipe = redis().pipeline(transaction=False)
             for draft_id in draft_ids:
@@ -346,6 +366,24 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             drafts.append(draft)
         return drafts, gone
 
+    # --- counters ------------------------------------------------------------------------------
+
+    @unavailable_on_redis_error
+    def counts(self, *, days=(), hours=()):
+        """``({day label: {name: n}}, {hour label: {name: n}})`` in one round trip (one HGETALL
+        per day and hour asked for), carrying this thread's deferred counts."""
+        pipe = redis().pipeline(transaction=False)
+        with carrying() as tail:
+            counters.add_to_pipeline(pipe, tail(as_counts=True))  # first, so that they are read too
+            for label in days:
+                pipe.hgetall(counters.day_key(label))
+            for label in hours:
+                pipe.hgetall(counters.hour_key(label))
+            replies = pipe.execute()
+        reads = replies[len(replies) - len(days) - len(hours):]
+        decoded = [{name.decode(): int(value) for name, value in reply.items()} for reply in reads]
+        return dict(zip(days, decoded)), dict(zip(hours, decoded[len(days):]))
+
     # --- locks and health --------------------------------------------------------------------
 
     def lock(self, name, *, timeout):
@@ -359,3 +397,26 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         started = time.perf_counter()
         redis().ping()
         return (time.perf_counter() - started) * 1000
+
+
+class carrying:
+    """The counts that ride on one store call: this thread's deferred ones, plus ``extra`` (a
+    draft's, counted only with its write). ``tail()`` gives the script's ARGV tail
+    (``as_counts=True``: the Counter, for a pipeline). The deferred ones are given back when the
+    call raises or when ``kept()`` says its write did not happen."""
+
+    def __init__(self, extra=None, *, kept=lambda: True):
+        self.extra, self.kept, self.pending = extra or Counter(), kept, None
+
+    def __enter__(self):
+        self.pending = counters.take()
+        return self.tail
+
+    def tail(self, *, as_counts=False):
+        counts = self.pending + self.extra
+        return counts if as_counts else counters.script_tail(counts)
+
+    def __exit__(self, kind, error, trace):
+        if kind is not None or not self.kept():
+            counters.give_back(self.pending)
+        return False

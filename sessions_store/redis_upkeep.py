@@ -11,8 +11,9 @@ from datetime import datetime
 
 from django.conf import settings
 
-from . import clock
+from . import clock, counters
 from .connection import make_key, redis, unavailable_on_redis_error, unavailable_on_redis_error_gen
+from .describe import get_describer
 from .log import log_action
 
 
@@ -68,8 +69,12 @@ class Upkeep:
                 log_action("expire", draft_id, step=step or "unknown")
         if expired:
             pipe = redis().pipeline(transaction=False)
+            names = Counter()
             for step, count in Counter(step for _, step in expired).items():
                 pipe.hincrby(make_key("stats", "expired"), step, count)
+                for name in get_describer().expiry_counts(step):
+                    names[name] += count
+            counters.add_to_pipeline(pipe, names)
             pipe.execute()
         return expired
 

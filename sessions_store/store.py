@@ -128,6 +128,13 @@ class DraftStore:
         """``(total, drafts)``: one page for staff, filtered and sorted, never a keyspace scan."""
         raise NotImplementedError
 
+    # --- counters (sessions_store.counters) ----------------------------------------------------
+
+    def counts(self, *, days=(), hours=()):
+        """``({day label: {name: n}}, {hour label: {name: n}})``: the counters of those days and
+        hours (labels as counters.day_label / hour_label make them), in one round trip."""
+        raise NotImplementedError
+
     # --- locks -------------------------------------------------------------------------------------
 
     def lock(self, name, *, timeout):

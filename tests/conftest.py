@@ -74,6 +74,16 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def no_deferred_counts():
+    """Counts deferred by one test's requests (sessions_store.counters) never reach the next."""
+    from sessions_store import counters
+
+    counters.forget_pending()
+    yield
+    counters.forget_pending()
+
+
+@pytest.fixture(autouse=True)
 def frozen_clock():
     clock.reset()
     yield clock

@@ -37,7 +37,7 @@ def test_it_tells_the_owner_their_draft_expired(desktop, other_user, drafts_redi
     assert "expired" not in stranger.content.decode()
     assert desktop.get(resume_url(str(uuid.uuid4()))).status_code == 404
     drafts, expired = text(desktop.get(reverse("projects:drafts"))).split("Expired in the last")
-    assert NAME not in drafts and f'href="{resume_url(draft_id)}"' not in expired
+    assert NAME not in drafts and f'href="{resume_url(draft_id)}?via=list"' not in expired
     assert NAME in expired  # listed for the tombstone's lifetime, with when (issue 10 h)
 
 

@@ -122,7 +122,7 @@ def test_it_lists_drafts_with_progress_expiry_resume_and_discard(desktop):
     assert "Step 3 of 4" in content
     assert content.count("in 23 hours, 59 minutes") == 2
     for draft_id in (first, second):
-        assert f'href="{resume_url(draft_id)}"' in content
+        assert f'href="{resume_url(draft_id)}?via=list"' in content
         assert f'href="{discard_url(draft_id)}"' in content  # asks first (tests/test_draft_discard_restore.py)
 
 

@@ -65,3 +65,42 @@ def test_each_step_of_a_whole_wizard_costs_at_most_two_round_trips(owner_client,
     over = {name: cost for name, cost in costs.items() if cost > 2}
     assert not over, costs
     assert costs["POST review (commit)"] == 2
+
+
+def test_counting_for_the_analytics_adds_no_round_trip(owner_client, pdf, round_trips):
+    """Every counter rides on a script or pipeline the request runs anyway: a refused submit
+    (nothing to write) still costs one round trip, and its counts go with the next request's."""
+    from sessions_store.clock import now
+    from sessions_store.counters import day_label
+    from sessions_store.store import get_draft_store
+
+    start_draft(owner_client)  # warm the script cache
+    draft_id = start_draft(owner_client)
+    costs = {}
+
+    def measure(name, call):
+        round_trips.clear()
+        response = call()
+        costs[name] = len(round_trips)
+        return response
+
+    refused = measure("POST requirements refused", lambda: owner_client.post(step_url(draft_id, "requirements"), management("requirements")))
+    assert refused.status_code == 200  # no document
+    measure("GET requirements (carries the refusal)", lambda: owner_client.get(step_url(draft_id, "requirements")))
+    measure(
+        "POST requirements",
+        lambda: owner_client.post(step_url(draft_id, "requirements"), {"requirements-documents": [pdf()], **management("requirements")}),
+    )
+    measure("POST sources", lambda: owner_client.post(step_url(draft_id, "sources"), sources_post()))
+    measure("POST review (commit)", lambda: confirm(owner_client, draft_id))
+    assert costs == {
+        "POST requirements refused": 1,
+        "GET requirements (carries the refusal)": 1,
+        "POST requirements": 2,
+        "POST sources": 2,
+        "POST review (commit)": 2,
+    }
+    label = day_label(now())
+    counts = get_draft_store().counts(days=[label])[0][label]
+    assert counts["invalid:requirements"] == 1 and counts["invalid:requirements:documents"] == 1
+    assert (counts["created"], counts["submitted:sources"], counts["committed"]) == (2, 1, 1)

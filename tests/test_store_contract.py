@@ -293,6 +293,7 @@ CALLS = {
     "last_cleanup": lambda s, d: s.last_cleanup(),
     "note_cleanup": lambda s, d: s.note_cleanup("x"),
     "ping": lambda s, d: s.ping(),
+    "counts": lambda s, d: s.counts(days=["2026-01-01"]),
     "location": lambda s, d: s.location(d.id),
 }
 

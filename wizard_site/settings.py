@@ -259,6 +259,10 @@ SIGN_IN_MAX_FAILURES_PER_USERNAME = envint("SIGN_IN_MAX_FAILURES_PER_USERNAME", 
 SIGN_IN_FAILURE_WINDOW = envint("SIGN_IN_FAILURE_WINDOW", 900, minimum=1)
 SIGN_IN_KNOWN_ADDRESS_TTL = envint("SIGN_IN_KNOWN_ADDRESS_TTL", 90 * 86400, minimum=60)
 
+# --- Wizard analytics (projects.analytics): daily counters are kept this many days in Redis
+# (hourly ones 48 hours).
+ANALYTICS_RETENTION_DAYS = envint("ANALYTICS_RETENTION_DAYS", 400, minimum=1)
+
 # --- Emailed links to a draft (projects.services.draft_send_link): at most this many a window
 # per draft and per IP address.
 DRAFT_LINK_MAX_PER_DRAFT = envint("DRAFT_LINK_MAX_PER_DRAFT", 5, minimum=1)

@@ -17,6 +17,9 @@ from .drafts import (
     VersionNotKept,
     draft_autosave,
     draft_claim,
+    draft_count_failure,
+    draft_count_refused,
+    draft_count_visit,
     draft_create,
     draft_delete,
     draft_discard,
@@ -37,7 +40,7 @@ from .links import LinkNeedsSignIn, LinkNotSent, LinkRateLimited, draft_open_lin
 __all__ = [
     "DocumentMissing", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid", "StoreFull",
     "VersionNotKept",
-    "draft_autosave", "draft_claim", "draft_create", "draft_delete",
+    "draft_autosave", "draft_claim", "draft_count_failure", "draft_count_refused", "draft_count_visit", "draft_create", "draft_delete",
     "draft_discard", "draft_extend", "draft_keep", "draft_keep_documents", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_restore_version", "draft_start",
     "draft_start_from", "draft_submit_step", "draft_update",
     "LinkNeedsSignIn", "LinkNotSent", "LinkRateLimited", "draft_open_link", "draft_send_link",

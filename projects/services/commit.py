@@ -9,6 +9,7 @@ from sessions_store.files import delete_draft_files, draft_file_storage
 from sessions_store.log import logged
 from sessions_store.store import DraftStoreUnavailable, get_draft_store
 
+from .. import analytics
 from ..models import DataConnector, Project, ProjectDocument
 from .drafts import draft_delete
 
@@ -113,7 +114,7 @@ def project_create_from_draft(*, draft, user, cleaned, lock=None):
 
 def _create_once(draft, user, cleaned):
     try:
-        return project_create(
+        project = project_create(
             draft=draft,
             owner=user,
             details=cleaned["details"],
@@ -133,3 +134,5 @@ def _create_once(draft, user, cleaned):
     except DatabaseError:
         logger.exception("commit of draft %s failed", draft.id)
         raise
+    analytics.note_committed(draft)  # created here, not found made by another request
+    return project

@@ -18,7 +18,7 @@ from sessions_store.merge import merge
 from sessions_store.owners import anonymous_owner_from_session, forget_anonymous_owner, request_metadata, request_owner, user_owner
 from sessions_store.store import DraftConflict, DraftGone, get_draft_store
 
-from .. import access, steps
+from .. import access, analytics, steps
 from ..selectors import draft_for_request, drafts_of_owner
 from ..uploads import display_name, storage_suffix
 
@@ -112,7 +112,10 @@ def draft_merge_step(*, draft, step, values, revision):
         if counts:
             merged[key] = [str(max(counts))]
     if conflicts:
+        analytics.note_conflict_shown()
         raise DraftConflicts(conflicts, draft=draft, merged=merged)
+    if stored != steps.with_connectors(step, base.get(step, {})):
+        analytics.note_merged(draft)  # answers saved elsewhere meanwhile are kept
     return merged
 
 
@@ -135,15 +138,19 @@ def draft_start(*, request, step=steps.FIRST_STEP, draft=None):
     owner = request_owner(request, create=True)
     draft = draft or _new_draft(request, step)
     draft.owner, draft.user_agent_hash = owner.key, owner.user_agent_hash
+    analytics.note_created(draft)
     return draft
 
 
-def _submit(draft, step, values, valid):
+def _submit(draft, step, values, valid, shown_at=None):
     """A step is submitted: its values are the step's now, not unsubmitted changes. An invalid
-    step keeps what was typed, but the steps after it can't be reached until it is fixed."""
+    step keeps what was typed, but the steps after it can't be reached until it is fixed.
+    ``shown_at``: when the page was shown (epoch seconds, as the page sent it), for analytics."""
     draft.wizard["step_data"][step] = values
     draft.pending.pop(step, None)
     draft.validation[step] = valid
+    if valid:
+        analytics.note_submitted(draft, step, shown_at=shown_at)
 
 
 def _within_limits(draft, step, values):
@@ -181,12 +188,12 @@ def once_more_after_a_navigation(attempt):
 
 # --- the wizard's pages (the storage writes; see the package docstring) --------------------------
 
-def draft_submit_step(*, draft, step, form, valid, file_storage):
+def draft_submit_step(*, draft, step, form, valid, file_storage, shown_at=None):
     """Submit ``form`` as ``step``'s values. A requirements step also changes the draft's
     documents, valid or not (see draft_keep_documents): returns the temporary names of the files
-    it stored and of those it removes."""
+    it stored and of those it removes. ``shown_at``: when the page was shown (analytics)."""
     values, _ = _within_limits(draft, step, steps.step_values(step, form.data))  # the form says why
-    _submit(draft, step, values, valid)
+    _submit(draft, step, values, valid, shown_at)
     if step != "requirements":
         return [], []
     return draft_keep_documents(draft=draft, form=form, file_storage=file_storage)
@@ -238,6 +245,7 @@ def draft_autosave(*, request, draft_id, step, values, revision):
         errors = steps.check_step(step, values, draft, ignore_documents=True)
         values, refused = _within_limits(draft, step, values)
         _set_pending(draft, step, values)
+        analytics.note_autosave(draft)
         store.create(draft, step=step)
         return draft, {**errors, **refused}
 
@@ -251,6 +259,7 @@ def draft_autosave(*, request, draft_id, step, values, revision):
         errors = steps.check_step(step, merged, draft, ignore_documents=True)
         merged, refused = _within_limits(draft, step, merged)
         if _set_pending(draft, step, merged):
+            analytics.note_autosave(draft)
             store.save(draft, step=step)
         return draft, {**errors, **refused}
 
@@ -307,6 +316,7 @@ def _apply(draft, changes):
             raise StepsInvalid(f"Step {number} needs step {steps.step_number(missing[0])} to be completed first.")
         step_errors = steps.check_step(step, changes.values.get(step, steps.current_values(draft, step)), draft)
         if step_errors:
+            analytics.note_refused(step, step_errors)
             errors.update(step_errors)
         else:
             complete.add(step)
@@ -368,6 +378,7 @@ def draft_discard(*, draft):
     """The owner discards a draft (the page or the API): it is set aside with its files, and
     can be restored for DRAFT_RESTORE_SECONDS (cleanup_drafts removes the files after that).
     Returns until when it can be restored."""
+    analytics.note_discarded(draft)
     get_draft_store().discard(draft, seconds=settings.DRAFT_RESTORE_SECONDS)
     return clock.now() + timedelta(seconds=settings.DRAFT_RESTORE_SECONDS)
 
@@ -422,6 +433,23 @@ def draft_extend(*, draft, seconds):
     except (DraftConflict, DraftGone):
         return False
     return True
+
+
+def draft_count_refused(*, step, errors):
+    """A page's submit of ``step`` was refused with ``errors`` ({input name: [messages]}): counted
+    (for the analytics) with this thread's next draft read or write, not a write of its own."""
+    analytics.note_refused(step, errors)
+
+
+def draft_count_visit(*, draft, via=None):
+    """A page opened ``draft`` (``via``: "list" from "Your drafts"): counted as a resume when it
+    lay untouched long, or came from the list; no write of its own."""
+    analytics.note_opened(draft, via=via)
+
+
+def draft_count_failure(*, step, store=False):
+    """A request on ``step`` failed: a 5xx, or (``store``) the draft store was unavailable."""
+    analytics.note_error(step, store=store)
 
 
 def draft_reopen_step(*, draft, step):

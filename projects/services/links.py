@@ -17,7 +17,7 @@ from sessions_store.links import link_token, new_link_secret
 from sessions_store.owners import request_owner
 from sessions_store.store import DraftGone, get_draft_store
 
-from .. import access, steps
+from .. import access, analytics, steps
 from ..selectors import draft_for_link, draft_for_request
 from .drafts import once_more_after_a_navigation
 
@@ -89,6 +89,7 @@ def draft_open_link(*, request, token):
         user = getattr(request, "user", None)
         if draft.owner.startswith("u:") and not (user is not None and user.is_authenticated and draft.owner == f"u:{user.pk}"):
             raise LinkNeedsSignIn(draft.id)
+        opened()
         owner = request_owner(request, create=True)
         if owner.owns(draft):
             return draft
@@ -98,5 +99,10 @@ def draft_open_link(*, request, token):
             return get_draft_store().save(draft, action="update")
         except DraftGone:
             access.miss(request, draft.id)
+
+    def opened():
+        if not getattr(request, "_counted_link", False):  # once, even when the attempt runs again
+            request._counted_link = True
+            analytics.note_link_opened()
 
     return once_more_after_a_navigation(attempt)
