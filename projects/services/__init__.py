@@ -8,12 +8,15 @@ storage holds, and ``DraftStorage.update_response`` writes it once per request (
 
 from .commit import DocumentMissing, project_create, project_create_from_draft
 from .drafts import (
+    DocumentChange,
+    DocumentRefused,
     DraftConflicts,
     DraftStale,
     RateLimited,
     StepChanges,
     StepsInvalid,
     VersionNotKept,
+    draft_attach_document,
     draft_autosave,
     draft_claim,
     draft_create,
@@ -23,6 +26,7 @@ from .drafts import (
     draft_keep,
     draft_keep_documents,
     draft_merge_step,
+    draft_remove_document,
     draft_reopen_step,
     draft_restore,
     draft_restore_version,
@@ -35,9 +39,9 @@ from .links import LinkNeedsSignIn, LinkNotSent, LinkRateLimited, draft_open_lin
 
 __all__ = [
     "DocumentMissing", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
-    "VersionNotKept",
-    "draft_autosave", "draft_claim", "draft_create", "draft_delete",
-    "draft_discard", "draft_extend", "draft_keep", "draft_keep_documents", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_restore_version", "draft_start",
+    "VersionNotKept", "DocumentChange", "DocumentRefused",
+    "draft_attach_document", "draft_autosave", "draft_claim", "draft_create", "draft_delete",
+    "draft_discard", "draft_extend", "draft_keep", "draft_keep_documents", "draft_merge_step", "draft_remove_document", "draft_reopen_step", "draft_restore", "draft_restore_version", "draft_start",
     "draft_start_from", "draft_submit_step", "draft_update",
     "LinkNeedsSignIn", "LinkNotSent", "LinkRateLimited", "draft_open_link", "draft_send_link",
     "project_create", "project_create_from_draft",
