@@ -25,7 +25,7 @@ try:
 except ImportError:  # the chromium fixture skips every test with the reason
     expect = None
 
-SAVED = re.compile(r"^Saved at \d\d:\d\d$")
+SAVED = re.compile(r"^Saved \d\d:\d\d$")
 DRAFT_STEP = re.compile(r"/projects/new/([0-9a-f-]{36})/(details|requirements|sources|review)/$")
 AUTOSAVE = "**/autosave/**"
 PROJECT_NAME = "Harbour Office Retrofit"
@@ -232,7 +232,7 @@ def test_it_retries_when_the_network_is_cut_and_saves_when_it_is_back(browser_pa
 
     page.get_by_label("Project name").fill("Saved after the outage")
 
-    expect(status(page)).to_have_text("Offline, retrying…")
+    expect(status(page)).to_have_text("Could not save — retrying")
     browser_pages.screenshot(page, "offline")
     page.unroute(AUTOSAVE)
     expect(status(page)).to_have_text(SAVED)
@@ -249,7 +249,7 @@ def test_it_saves_as_soon_as_the_browser_is_back_online(browser_pages):
 
     page.get_by_label("Project name").fill("Saved when online")
 
-    expect(status(page)).to_have_text("Offline, retrying…")
+    expect(status(page)).to_have_text("Could not save — retrying")
     context.set_offline(False)  # fires `online`
     expect(status(page)).to_have_text(SAVED)
     assert stored_pending(draft_id_of(page))["details-project_name"] == ["Saved when online"]
