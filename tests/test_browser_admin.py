@@ -1,7 +1,8 @@
 """The admin in a real browser: the drafts list laid out readably at desktop width (headers apart,
 the user agent shortened with the whole of it in a tooltip), the draft detail page laid out like
 the admin's read-only change form with labels instead of stored values, the Project admin's
-document download (axe on those pages: tests/test_browser_axe.py).
+document download; on a 320 px phone the drafts list and the project's inline rows are cards,
+with nothing off-screen (axe on those pages: tests/test_browser_axe.py).
 Fixtures and screenshots: tests/browser/harness.py; users and drafts: tests/admin_helpers.py.
 """
 
@@ -138,3 +139,22 @@ def test_it_refuses_the_project_document_to_anyone_not_staff(superuser, project,
     assert logged_in(other_user).get(href).status_code == 302  # to the admin's sign-in page
     assert logged_in(no_permission).get(href).status_code == 403
     assert Project.objects.filter(pk=project.pk).exists()
+
+
+# --- phones -----------------------------------------------------------------------------------------
+
+OFF_SCREEN = """() => [...document.querySelectorAll('#content *')]
+  .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > window.innerWidth + 1; })
+  .map(e => e.id || e.className || e.tagName)"""
+
+
+def test_it_keeps_every_value_on_screen_on_a_320_px_phone(browser_pages, superuser, healthcare_draft, project):
+    page = signed_in_page(browser_pages, superuser, viewport={"width": 320, "height": 700})
+    for url in (LIST_URL, f"{LIST_URL}{healthcare_draft}/", f"/admin/projects/project/{project.pk}/change/"):
+        page.goto(url)
+        # Not even inside a box that scrolls sideways: the tables become cards.
+        assert page.evaluate(OFF_SCREEN) == [], url
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, url
+        browser_pages.screenshot(page, url.strip("/").replace("/", "-") + "-320")
+    size_label = "getComputedStyle(document.querySelector('#documents-group td.field-size p'), '::before').content"
+    assert page.evaluate(size_label) == '"Size: "'  # each value named, the headers being gone
