@@ -83,6 +83,7 @@ def test_it_uploads_each_file_as_chosen_and_removes_one_at_once(browser_pages):
     expect(page.locator("#attached-list li")).to_have_count(2)
     assert attached_names(page) == ["one.pdf", "two.pdf"]
     expect(page.locator("#documents legend")).to_have_text("Attached documents (2)")
+    expect(page.locator("label[for=id_requirements-documents]")).to_have_text("Add documents (optional)")
     assert page.locator("#documents").get_attribute("aria-live") == "polite"
     assert stored_names(page) == ["one.pdf", "two.pdf"]
     assert page.get_by_role("checkbox").count() == 0

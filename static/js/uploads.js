@@ -164,8 +164,17 @@
     return count === 1 ? "1 document attached." : count + " documents attached.";
   }
 
+  function labelInput(count) {
+    // As the server words it: one document is needed until one is attached, then more are optional.
+    var label = document.querySelector("label[for='" + input.id + "']");
+    if (!label) return;
+    label.textContent = count ? "Add documents " : "Requirements documents";
+    if (count) label.appendChild(element("span", "optional", "(optional)"));
+  }
+
   function updateCount() {
     var count = attachedCount();
+    labelInput(count);
     var legend = box.querySelector("legend");
     if (legend) legend.textContent = "Attached documents (" + count + ")";
     if (!count && list()) box.removeChild(list().closest("fieldset"));
