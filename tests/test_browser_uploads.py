@@ -145,6 +145,20 @@ def test_it_continues_once_the_uploads_in_flight_are_done(browser_pages):
     assert stored_names(page) == ["spec.pdf"]
 
 
+def test_it_clears_the_no_document_error_once_a_document_is_attached(browser_pages):
+    page = browser_pages.page()
+    to_requirements(page)
+    save_and_continue(page)
+    expect(page.locator("#field-requirements-documents .error-message")).to_have_count(1)
+
+    choose(page, pdf_file("spec.pdf"))
+
+    expect(page.locator("#attached-list li")).to_have_count(1)
+    expect(page.locator("#field-requirements-documents .error-message")).to_have_count(0)
+    expect(page.locator("#error-summary")).to_be_hidden()
+    assert not page.title().startswith("Error:")
+
+
 # Reports what the step form's primary button shows once its submit goes ahead, then clicks it
 # again (while the first submit is held, locators and evaluate wait for the navigation).
 SUBMIT_WATCH = """window.addEventListener("submit", (event) => {

@@ -242,6 +242,30 @@
     });
   }
 
+  function clearFieldErrors() {
+    // A document is attached now: the errors the last submit found on the file input are out
+    // of date (no document, or files refused then); this page's rows say what is wrong now.
+    var field = document.getElementById("field-requirements-documents");
+    if (!field || !field.classList.contains("field-error")) return;
+    Array.prototype.forEach.call(field.querySelectorAll(".error-message"), function (item) {
+      item.parentNode.removeChild(item);
+    });
+    field.classList.remove("field-error");
+    var summary = document.getElementById("error-summary");
+    if (!summary) return;
+    Array.prototype.forEach.call(summary.querySelectorAll("a[href='#" + input.id + "']"), function (link) {
+      var item = link.closest("li");
+      if (item) item.parentNode.removeChild(item);
+    });
+    var left = summary.querySelectorAll("li").length;
+    var title = document.getElementById("error-summary-title");
+    if (title) title.textContent = left === 1 ? "There is a problem" : "There are " + left + " problems";
+    if (!left) {
+      summary.hidden = true;
+      document.title = document.title.replace(/^Error: /, "");
+    }
+  }
+
   // --- uploads -------------------------------------------------------------------------------
 
   function uploadList() {
@@ -295,6 +319,7 @@
         adopt(sent, answer.data.version);
         shown.item.parentNode.removeChild(shown.item);
         addDocument(answer.data.document);
+        clearFieldErrors();
         return;
       }
       refused(shown, problem(answer, "“" + file.name + "” could not be uploaded"));
