@@ -271,7 +271,9 @@ def test_it_asks_the_second_tab_which_answer_to_keep_when_both_changed_one(brows
     tab_b.goto(draft_url)
     expect(tab_b.get_by_label("Project name")).to_have_value("Two tabs")
 
-    tab_a.get_by_label("Client name").fill("Written in tab A")
+    # The status already reads "Saved 14:05" from the first save: wait for this save's answer.
+    with tab_a.expect_response(lambda response: "/autosave/" in response.url and response.ok):
+        tab_a.get_by_label("Client name").fill("Written in tab A")
     expect(status(tab_a)).to_have_text(SAVED)
     expect(tab_a.get_by_label("Client name")).to_have_value("Written in tab A")
     tab_b.get_by_label("Client name").fill("Written in tab B")
