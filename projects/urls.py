@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .autosave import autosave
+from .draft_documents import document_remove, document_upload
 from .wizard import ProjectWizard
 
 app_name = "projects"
@@ -23,7 +24,9 @@ urlpatterns = [
     path("new/<uuid:draft_id>/keep/", views.draft_keep_view, name="draft_keep"),
     path("new/<uuid:draft_id>/restore/", views.draft_restore_view, name="draft_restore"),
     path("new/<uuid:draft_id>/email-link/", views.draft_email_link, name="draft_email_link"),
+    path("new/<uuid:draft_id>/files/", document_upload, name="draft_document_upload"),
     path("new/<uuid:draft_id>/files/<str:file_id>/", views.draft_file, name="draft_file"),
+    path("new/<uuid:draft_id>/files/<str:file_id>/remove/", document_remove, name="draft_document_remove"),
     path("new/<uuid:draft_id>/<str:step>/", wizard, name="wizard_step"),
     path("new/<uuid:draft_id>/<str:step>/autosave/", autosave, name="autosave"),
     path("new/<uuid:draft_id>/<str:step>/versions/", views.draft_versions, name="draft_versions"),

@@ -1,7 +1,8 @@
 """The admin in a real browser: the drafts list laid out readably at desktop width (headers apart,
 the user agent shortened with the whole of it in a tooltip), the draft detail page laid out like
 the admin's read-only change form with labels instead of stored values, the Project admin's
-document download, and no critical, serious or moderate axe violation on any of those pages.
+document download; on a 320 px phone the drafts list and the project's inline rows are cards,
+with nothing off-screen (axe on those pages: tests/test_browser_axe.py).
 Fixtures and screenshots: tests/browser/harness.py; users and drafts: tests/admin_helpers.py.
 """
 
@@ -13,7 +14,7 @@ from projects.models import Project
 
 from .admin_helpers import LIST_URL, WINDOWS_UA, browser, logged_in, staff
 from .admin_helpers import day_long_drafts, superuser  # noqa: F401 (fixtures)
-from .browser.harness import axe_violations, browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
+from .browser.harness import browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
 from .conftest import PASSWORD, pdf_bytes
 from .test_admin_projects import commit_project
 from .wizard_helpers import start_draft
@@ -140,11 +141,20 @@ def test_it_refuses_the_project_document_to_anyone_not_staff(superuser, project,
     assert Project.objects.filter(pk=project.pk).exists()
 
 
-# --- axe ------------------------------------------------------------------------------------------
+# --- phones -----------------------------------------------------------------------------------------
 
-def test_it_has_no_axe_violations_on_the_admin_pages(browser_pages, superuser, healthcare_draft, project):
-    browser_pages.allow(r"Applying inline style violates")  # axe-core's own probes, refused by the CSP
-    page = signed_in_page(browser_pages, superuser)
+OFF_SCREEN = """() => [...document.querySelectorAll('#content *')]
+  .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > window.innerWidth + 1; })
+  .map(e => e.id || e.className || e.tagName)"""
+
+
+def test_it_keeps_every_value_on_screen_on_a_320_px_phone(browser_pages, superuser, healthcare_draft, project):
+    page = signed_in_page(browser_pages, superuser, viewport={"width": 320, "height": 700})
     for url in (LIST_URL, f"{LIST_URL}{healthcare_draft}/", f"/admin/projects/project/{project.pk}/change/"):
         page.goto(url)
-        assert axe_violations(page) == [], url
+        # Not even inside a box that scrolls sideways: the tables become cards.
+        assert page.evaluate(OFF_SCREEN) == [], url
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, url
+        browser_pages.screenshot(page, url.strip("/").replace("/", "-") + "-320")
+    size_label = "getComputedStyle(document.querySelector('#documents-group td.field-size p'), '::before').content"
+    assert page.evaluate(size_label) == '"Size: "'  # each value named, the headers being gone

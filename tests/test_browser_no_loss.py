@@ -89,7 +89,7 @@ def test_it_keeps_what_is_typed_offline_on_the_device_and_sends_it_later(browser
     context.set_offline(True)
 
     page.get_by_label(NOTES).fill("Typed on the train")
-    expect(status(page)).to_have_text("Saved on this device — will sync when you are back online")
+    expect(status(page)).to_have_text("Saved on this device")
     browser_pages.screenshot(page, "saved-on-device")
     page.close()  # the tab is closed before the network comes back
     assert stored_pending(draft_url.split("/")[-3], "requirements") == {}
@@ -109,7 +109,7 @@ def test_it_sends_what_another_step_kept_offline_when_a_page_of_the_draft_opens(
     draft_id = draft_id_of(page)
     context.set_offline(True)
     page.get_by_label(NOTES).fill("Kept while offline")
-    expect(status(page)).to_have_text("Saved on this device — will sync when you are back online")
+    expect(status(page)).to_have_text("Saved on this device")
     page.close()
 
     context.set_offline(False)

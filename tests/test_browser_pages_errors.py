@@ -24,7 +24,7 @@ try:
 except ImportError:  # the chromium fixture skips every test with the reason
     expect = None
 
-SAVED = re.compile(r"^Saved at \d\d:\d\d$")
+SAVED = re.compile(r"^Saved \d\d:\d\d$")
 
 
 def submit_empty_details(page):

@@ -8,6 +8,8 @@ storage holds, and ``DraftStorage.update_response`` writes it once per request (
 
 from .commit import DocumentMissing, project_create, project_create_from_draft
 from .drafts import (
+    DocumentChange,
+    DocumentRefused,
     DraftConflicts,
     DraftStale,
     RateLimited,
@@ -15,6 +17,7 @@ from .drafts import (
     StepsInvalid,
     StoreFull,
     VersionNotKept,
+    draft_attach_document,
     draft_autosave,
     draft_claim,
     draft_count_failure,
@@ -27,6 +30,7 @@ from .drafts import (
     draft_keep,
     draft_keep_documents,
     draft_merge_step,
+    draft_remove_document,
     draft_reopen_step,
     draft_restore,
     draft_restore_version,
@@ -38,10 +42,11 @@ from .drafts import (
 from .links import LinkNeedsSignIn, LinkNotSent, LinkRateLimited, draft_open_link, draft_send_link
 
 __all__ = [
-    "DocumentMissing", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid", "StoreFull",
-    "VersionNotKept",
-    "draft_autosave", "draft_claim", "draft_count_failure", "draft_count_refused", "draft_count_visit", "draft_create", "draft_delete",
-    "draft_discard", "draft_extend", "draft_keep", "draft_keep_documents", "draft_merge_step", "draft_reopen_step", "draft_restore", "draft_restore_version", "draft_start",
+    "DocumentChange", "DocumentMissing", "DocumentRefused", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges",
+    "StepsInvalid", "StoreFull", "VersionNotKept",
+    "draft_attach_document", "draft_autosave", "draft_claim", "draft_count_failure", "draft_count_refused", "draft_count_visit",
+    "draft_create", "draft_delete", "draft_discard", "draft_extend", "draft_keep", "draft_keep_documents", "draft_merge_step",
+    "draft_remove_document", "draft_reopen_step", "draft_restore", "draft_restore_version", "draft_start",
     "draft_start_from", "draft_submit_step", "draft_update",
     "LinkNeedsSignIn", "LinkNotSent", "LinkRateLimited", "draft_open_link", "draft_send_link",
     "project_create", "project_create_from_draft",

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils.datastructures import MultiValueDict
 
 from sessions_store import clock
 from sessions_store.drafts import Draft
-from sessions_store.files import delete_draft_files
+from sessions_store.files import delete_draft_files, draft_file_storage
 from sessions_store.limits import allow_creation
 from sessions_store.memory import memory_reading
 from sessions_store.merge import merge
@@ -228,6 +229,96 @@ def draft_keep_documents(*, draft, form, file_storage):
         )
     draft.files = kept
     return added, [item["tmp_name"] for item in removed]
+
+
+# --- documents, one at a time (the page's upload script) -----------------------------------------
+
+@dataclass
+class DocumentChange:
+    """What an upload or a removal did: the draft as saved, the document concerned (None when
+    it was gone already), and the revision a page that sent ``revision`` holds now."""
+
+    draft: Draft
+    document: dict
+    revision: int
+
+
+class DocumentRefused(Exception):
+    """A file the step's own checks refuse (type, content, size, count, total size): nothing
+    was stored. ``message`` names the file and says why."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _page_revision(draft, revision, before):
+    """The revision the page holds after its change: the new one when nothing else changed the
+    draft since the page's (``before``); else the page's own, so that its next save or submit is
+    still merged with what was saved elsewhere (as autosave does)."""
+    return draft.revision if parse_revision(revision) == before else parse_revision(revision)
+
+
+def _document_draft(request, draft_id, revision):
+    """The owner's draft, open at step 2, and not older than its history can merge (DraftStale)."""
+    draft = draft_for_request(request=request, draft_id=draft_id)
+    if not steps.may_open(draft, "requirements"):
+        raise StepsInvalid("Complete the earlier steps first.")
+    seen = parse_revision(revision)
+    if seen is None:
+        raise StepsInvalid("Send the page's draft_version.", errors={"draft_version": ["Required."]})
+    if seen != draft.revision and draft.values_at(seen) is None:
+        raise DraftStale("the page's revision is older than the draft's history")
+    return draft
+
+
+def draft_attach_document(*, request, draft_id, uploaded, revision):
+    """Attach one file chosen on step 2, checked as a step-2 submit checks it (the form's rules:
+    type and content, size, count and total size with the documents attached now). Raises
+    DocumentRefused (nothing stored), else the store's errors (the stored file is deleted again).
+    The step's answers are untouched: "Continue" submits the step."""
+
+    file_storage = draft_file_storage()
+
+    def attempt():
+        draft = _document_draft(request, draft_id, revision)
+        form = steps.bind("requirements", {}, draft, files=MultiValueDict({"requirements-documents": [uploaded]}))
+        form.is_valid()
+        if not form.document_changes.add:
+            refused = form.errors.get("documents") or ["This file could not be attached."]
+            raise DocumentRefused(" ".join(refused))
+        before = draft.revision
+        added, _ = draft_keep_documents(draft=draft, form=form, file_storage=file_storage)
+        try:
+            get_draft_store().save(draft, step="requirements")
+        except Exception:
+            for name in added:
+                file_storage.delete(name)
+            raise
+        return DocumentChange(draft, draft.files[-1], _page_revision(draft, revision, before))
+
+    return once_more_after_a_navigation(attempt)
+
+
+def draft_remove_document(*, request, draft_id, file_id, revision):
+    """Remove one attached document at once (its file is deleted once the draft is saved). A
+    document gone already is no error (a second click, another tab). Removing the last one
+    reopens step 2: it needs a document again before the steps after it."""
+
+    def attempt():
+        draft = _document_draft(request, draft_id, revision)
+        document = next((item for item in draft.files if item["id"] == file_id), None)
+        if document is None:
+            return DocumentChange(draft, None, parse_revision(revision))
+        before = draft.revision
+        draft.files = [item for item in draft.files if item["id"] != file_id]
+        if not draft.files and draft.validation.get("requirements"):
+            draft_reopen_step(draft=draft, step="requirements")
+        get_draft_store().save(draft, step="requirements")
+        draft_file_storage().delete(document["tmp_name"])
+        return DocumentChange(draft, document, _page_revision(draft, revision, before))
+
+    return once_more_after_a_navigation(attempt)
 
 
 # --- autosave ----------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@
     return;
   }
 
+  // The status line's words: "Saving…", "Saved 14:05" (local time), "Saved on this device" (kept
+  // here until the server has it), "Could not save — retrying".
   var RETRY_DELAYS = [1000, 2000, 4000]; // then "Could not save" until `online` or more typing
   var MAX_RETRY_AFTER = 120; // seconds: a longer Retry-After waits for the user's next change
 
@@ -399,7 +401,7 @@
     answered = true;
     renderErrors();
     showUpdates(data.updated, body);
-    setStatus("Saved at " + clock(data.savedAt), "saved");
+    setStatus("Saved " + clock(data.savedAt), "saved");
     if (data.expiresAt) {
       // A save restarts the draft's lifetime: tell the expiry warning (expiry.js).
       document.dispatchEvent(new CustomEvent("draft:kept", { detail: { expiresAt: data.expiresAt } }));
@@ -409,11 +411,11 @@
   function offline() {
     var onDevice = !!kept(url);
     if (failures < RETRY_DELAYS.length) {
-      setStatus(onDevice ? "Saved on this device — will sync when you are back online" : "Offline, retrying…", "offline");
+      setStatus(onDevice ? "Saved on this device" : "Could not save — retrying", "offline");
       clearTimeout(retryTimer);
       retryTimer = setTimeout(save, RETRY_DELAYS[failures]);
     } else {
-      setStatus(onDevice ? "Saved on this device — will sync when you are back online" : "Could not save", onDevice ? "offline" : "error");
+      setStatus(onDevice ? "Saved on this device" : "Could not save", onDevice ? "offline" : "error");
     }
     failures += 1;
   }
@@ -448,7 +450,7 @@
     } else if (status === 429) {
       var wait = parseInt(response.headers.get("Retry-After"), 10);
       if (!(wait >= 0)) wait = 5;
-      setStatus("Could not save yet, retrying…", "offline");
+      setStatus("Could not save — retrying", "offline");
       clearTimeout(retryTimer);
       if (wait <= MAX_RETRY_AFTER) retryTimer = setTimeout(save, wait * 1000);
     } else if (status === 413) {

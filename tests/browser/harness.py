@@ -36,7 +36,7 @@ AXE = Path(
     or Path(__file__).resolve().parents[2] / "var" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 )
 AXE_RUN = (
-    "axe.run().then(r => r.violations"
+    "axe.run({resultTypes: ['violations']}).then(r => r.violations"
     ".filter(v => ['critical', 'serious', 'moderate'].includes(v.impact))"
     ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"
 )
