@@ -16,6 +16,7 @@ from django.utils.datastructures import MultiValueDict
 from sessions_store.describe import DraftDescriber
 
 from .forms import MAX_CONNECTORS, STEPS, ConnectorForm
+from .uploads import owner_quota
 
 FORMS = dict(STEPS)
 STEP_NAMES = [name for name, _ in STEPS]
@@ -108,7 +109,9 @@ def has_content(step, values):
 
 def bind(step, values, draft=None, files=None):
     """The step's form the way the wizard makes it (prefix = step name); unbound for None."""
-    kwargs = {"attached": draft.files if draft is not None else []} if step == "requirements" else {}
+    kwargs = {}
+    if step == "requirements":  # what is attached, and the room left in the owner's total
+        kwargs = {"attached": draft.files if draft is not None else [], "owner_quota": owner_quota(draft)}
     data = None if values is None else (values if hasattr(values, "getlist") else MultiValueDict(values))
     return FORMS[step](data=data, files=files, prefix=step, **kwargs)
 

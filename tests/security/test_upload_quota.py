@@ -4,6 +4,7 @@ past it is refused on step 2 with a field error, before it is stored; the others
 count comes with the draft's load (no extra round trip). Sizes scaled down from the defaults."""
 
 import pytest
+from django.urls import reverse
 
 from ..conftest import pdf_bytes, upload
 from ..test_uploads_edge import document_errors, files_under
@@ -68,3 +69,20 @@ def test_each_owner_has_its_own_total(signed_in, anonymous, small_quota):
     assert document_errors(attach(signed_in, start_draft(signed_in), pdf_of("d.pdf", 900)))[0].startswith(
         "“d.pdf” was not added: the documents of all your drafts together must be 2.0 KB or less"
     )
+
+
+def test_a_file_chosen_on_its_own_counts_against_the_same_total(anonymous, small_quota, settings):
+    """The one-by-one upload (JavaScript's pattern) is held to the owner's total too."""
+    first, second = start_draft(anonymous), start_draft(anonymous)
+    assert attach(anonymous, first, pdf_of("a.pdf", 900)).status_code == 302
+    on_disk = files_under(settings.MEDIA_ROOT)
+
+    response = anonymous.post(
+        reverse("projects:draft_document_upload", args=[second]),
+        {"requirements-documents": pdf_of("big.pdf", 400), "draft_version": stored(second).revision},
+    )
+
+    assert response.status_code == 400, response.content
+    assert "the documents of all your drafts together must be 1000\u00a0bytes or less" in response.json()["error"]["message"]
+    assert stored(second).files == []
+    assert files_under(settings.MEDIA_ROOT) == on_disk
