@@ -20,6 +20,8 @@ Key layout (every key under the ``drafts`` cache alias's prefix, see connection.
                           ended, kept DRAFT_TOMBSTONE_TTL and at most ENDED_MAX entries.
 - ``commit:<id>``         a draft's commit lock (locks.RedisLock's protocol).
 - ``stats:expired``       hash: expired drafts per step reached; ``stats:cleanup``: the last run.
+- ``stats:errors:<minute>`` server errors (5xx) in that minute (epoch minutes), kept an hour:
+                          written only by a request that failed, read by the health check.
 """
 
 from .connection import redis

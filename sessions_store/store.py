@@ -57,6 +57,24 @@ class EndedDraft:
         return self.restorable_until is not None and clock.now() < self.restorable_until
 
 
+@dataclass
+class StoreVitals:
+    """What a health check or a metrics scrape asks the backend, read in one round trip."""
+
+    live_drafts: int
+    memory_used: int  # bytes
+    memory_max: int  # bytes; 0 = no limit
+    eviction_policy: str
+    aof_enabled: bool
+    aof_ok: bool  # the last append-only write and rewrite succeeded (True when AOF is off)
+    last_cleanup: datetime = None
+    recent_errors: int = 0  # note_error() calls in the last ``minutes`` minutes
+
+    @property
+    def memory_share(self):
+        return self.memory_used / self.memory_max if self.memory_max else None
+
+
 class DraftStore:
     """The interface: every method callers use. Draft ids are strings (UUID4)."""
 
@@ -150,6 +168,14 @@ class DraftStore:
 
     def ping(self):
         """The backend's round-trip time in milliseconds."""
+        raise NotImplementedError
+
+    def vitals(self, *, minutes=5):
+        """A ``StoreVitals``: live drafts, memory, persistence, last cleanup, errors in the last ``minutes``."""
+        raise NotImplementedError
+
+    def note_error(self):
+        """Count one server error in this minute's bucket (read back by vitals())."""
         raise NotImplementedError
 
     def location(self, draft_id):

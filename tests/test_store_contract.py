@@ -263,6 +263,19 @@ class DraftStoreContract:
         store.note_cleanup("expired 0 drafts")
         assert abs(store.last_cleanup() - frozen_clock.now()) < timedelta(seconds=5)
 
+    def test_it_reports_its_vitals_with_the_errors_of_the_last_minutes(self, store, frozen_clock):
+        store.create(new_draft())
+        store.note_cleanup("expired 0 drafts")
+        store.note_error()
+        frozen_clock.travel(timedelta(minutes=2))
+        store.note_error()
+        vitals = store.vitals(minutes=5)
+        assert vitals.live_drafts == 1 and vitals.memory_used > 0 and vitals.eviction_policy
+        assert vitals.last_cleanup is not None and vitals.recent_errors == 2
+        assert store.vitals(minutes=2).recent_errors == 1
+        frozen_clock.travel(timedelta(minutes=5))
+        assert store.vitals(minutes=5).recent_errors == 0
+
     def test_it_answers_a_ping_with_its_latency(self, store):
         assert store.ping() >= 0
 
@@ -293,6 +306,8 @@ CALLS = {
     "last_cleanup": lambda s, d: s.last_cleanup(),
     "note_cleanup": lambda s, d: s.note_cleanup("x"),
     "ping": lambda s, d: s.ping(),
+    "vitals": lambda s, d: s.vitals(),
+    "note_error": lambda s, d: s.note_error(),
     "location": lambda s, d: s.location(d.id),
 }
 

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from projects import views as project_views
 
+from .metrics import metrics_view
+
 urlpatterns = [
     path("", project_views.home, name="home"),
     path("projects/", include("projects.urls")),
@@ -12,6 +14,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", project_views.signup, name="signup"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler400 = "wizard_site.errors.bad_request"
