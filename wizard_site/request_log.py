@@ -59,6 +59,8 @@ class JsonFormatter(BaseJsonFormatter):
             for atom, field in self.ACCESS_FIELDS.items():
                 if atom in record.args:
                     log_data[field] = record.args[atom]
+            if str(log_data.get("status", "")).isdigit():
+                log_data["status"] = int(log_data["status"])
 
 
 @receiver(request_finished, dispatch_uid="wizard_site.request_log.forget")
