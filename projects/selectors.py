@@ -2,10 +2,11 @@
 
 from sessions_store.drafts import is_draft_id
 from sessions_store.links import draft_id_of, link_opens
-from sessions_store.owners import request_owner
+from sessions_store.owners import request_owner, user_owner_key
 from sessions_store.store import get_draft_store
 
 from . import access
+from .models import Project
 
 
 def draft_for_request(*, request, draft_id, slide=True, reveal=True):
@@ -67,3 +68,13 @@ def drafts_for_staff(*, draft_ids):
 def drafts_page(**query):
     """``(total, drafts)``: one admin page (see DraftStore.page)."""
     return get_draft_store().page(**query)
+
+
+def projects_of_user(*, user):
+    """A user's projects, oldest first, with their documents and connectors."""
+    return Project.objects.filter(owner=user).prefetch_related("documents", "connectors").order_by("created_at", "id")
+
+
+def drafts_of_user(*, user):
+    """A user's live drafts, in every browser, most recent first."""
+    return get_draft_store().list_for_owner(user_owner_key(user))

@@ -128,6 +128,12 @@ class DraftStore:
         """``EndedDraft``s of one owner, newest first, for DRAFT_TOMBSTONE_TTL (an expiry once list_for_owner() or clear_expired() noticed it)."""
         raise NotImplementedError
 
+    def erase_owner(self, owner_key):
+        """Remove every draft of one owner for good (live, set aside or ended: records, tombstones,
+        index entries, history) and the owner's own indexes; returns the ids removed (their files
+        are the caller's)."""
+        raise NotImplementedError
+
     def set_aside(self, draft_ids):
         """The ids among ``draft_ids`` of discarded drafts that can still be restored (keep their files)."""
         raise NotImplementedError

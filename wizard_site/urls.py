@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from projects import views as project_views
 
+from . import account_data
 from .metrics import metrics_view
 
 urlpatterns = [
@@ -13,6 +14,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", project_views.signup, name="signup"),
+    path("accounts/data/", account_data.account_data, name="account_data"),
+    path("accounts/delete/", account_data.account_delete, name="account_delete"),
+    path("accounts/deleted/", account_data.account_deleted, name="account_deleted"),
     path("admin/", admin.site.urls),
     path("metrics", metrics_view, name="metrics"),
 ]

@@ -6,6 +6,7 @@ work. ``draft_start``, ``draft_submit_step`` and ``draft_keep_documents`` change
 storage holds, and ``DraftStorage.update_response`` writes it once per request (two Redis round trips at most).
 """
 
+from .accounts import account_erase, account_erase_data
 from .commit import DocumentMissing, project_create, project_create_from_draft
 from .drafts import (
     DraftConflicts,
@@ -34,6 +35,7 @@ from .drafts import (
 from .links import LinkNeedsSignIn, LinkNotSent, LinkRateLimited, draft_open_link, draft_send_link
 
 __all__ = [
+    "account_erase", "account_erase_data",
     "DocumentMissing", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges", "StepsInvalid",
     "VersionNotKept",
     "draft_autosave", "draft_claim", "draft_create", "draft_delete",
