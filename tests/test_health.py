@@ -54,16 +54,17 @@ def test_it_is_degraded_while_redis_may_evict_drafts(anonymous, redis_config):
 
 
 def test_it_is_degraded_when_redis_nears_its_maxmemory(anonymous, redis_config, drafts_redis, settings):
-    settings.HEALTH_REDIS_MEMORY_PERCENT = 40
+    # A limit far above what is used (a shared Redis must keep taking writes), and a low threshold.
+    settings.HEALTH_REDIS_MEMORY_PERCENT = 1
     used = drafts_redis.info("memory")["used_memory"]
-    redis_config("maxmemory", str(used * 2))  # about half of it in use
+    redis_config("maxmemory", str(used * 40))  # about 2.5% of it in use
 
     data = health(anonymous)
     assert data["status"] == "degraded"
-    assert 40 <= data["checks"]["redisMemory"]["percent"] < 60
+    assert 1 <= data["checks"]["redisMemory"]["percent"] < 5
     assert data["reasons"][0].startswith("Redis uses ")
 
-    settings.HEALTH_REDIS_MEMORY_PERCENT = 90
+    settings.HEALTH_REDIS_MEMORY_PERCENT = 80
     assert health(anonymous)["status"] == "ok"
 
 
