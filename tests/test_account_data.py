@@ -107,7 +107,7 @@ def test_staff_export_projects_as_csv_and_json_from_the_admin(person, bystander,
 def test_it_keeps_everything_and_says_so_when_the_password_is_wrong(person, owner):
     response = person.post(DELETE, {"password": "not my password"})
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "That is not your password. Nothing has been deleted." in response.content.decode()
     assert get_user_model().objects.filter(pk=owner.pk).exists() and Project.objects.count() == 1
     assert person.get(step_url(person.ids["live"], "details")).status_code == 200
@@ -154,3 +154,13 @@ def test_deleting_a_user_in_the_admin_erases_the_same(
 @pytest.fixture
 def superuser_client(db):
     return browser(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+
+def test_it_deletes_nothing_while_redis_is_unreachable(person, owner, redis_outage):
+    redis_outage.begin()
+    response = person.post(DELETE, {"password": PASSWORD})
+
+    assert response.status_code == 503
+    assert get_user_model().objects.filter(pk=owner.pk).exists() and Project.objects.count() == 1
+    redis_outage.end()
+    assert person.get(step_url(person.ids["live"], "details")).status_code == 200

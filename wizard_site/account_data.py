@@ -71,9 +71,8 @@ def account_delete(request):
         account_erase(user=request.user)
         logout(request)
         return redirect("account_deleted")
-    status = 400 if form.errors else 200
     context = {"form": form, "form_errors": steps.error_summary(form), **_what_you_have(request.user)}
-    return render(request, "account/delete.html", context, status=status)
+    return render(request, "account/delete.html", context)
 
 
 @never_cache
