@@ -55,11 +55,8 @@ def _count_error(**kwargs):
 
 def listen():
     """Count the store's signals (idempotent: the middleware calls it as each handler starts)."""
-    from .request_log import note_store_failure
-
     draft_action.connect(_count_action, dispatch_uid="wizard_site.metrics.actions")
     store_error.connect(_count_error, dispatch_uid="wizard_site.metrics.errors")
-    store_error.connect(note_store_failure, dispatch_uid="wizard_site.request_log.store_failed")
 
 
 class StoreCollector:

@@ -21,6 +21,8 @@ from django.dispatch import receiver
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
 
+from sessions_store.signals import store_error
+
 REQUEST_ID = contextvars.ContextVar("request_id", default=None)
 _STORE_FAILED = contextvars.ContextVar("store_failed", default=False)
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}\Z")
@@ -30,7 +32,7 @@ logger = logging.getLogger("wizard_site.requests")
 
 
 def request_id_for(request):
-    given = request.headers.get("X-Request-ID", "")
+    given = request.META.get("HTTP_X_REQUEST_ID", "")  # not request.headers: that copies all of META
     return given if VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
 
 
@@ -93,6 +95,7 @@ class RequestLogMiddleware:
     def __init__(self, get_response):
         from . import metrics
 
+        store_error.connect(note_store_failure, dispatch_uid="wizard_site.request_log.store_failed")
         metrics.listen()
         self.get_response = get_response
 
