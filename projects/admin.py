@@ -1,10 +1,16 @@
+import csv
+import json
+
 from django.contrib import admin
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
 from django.core.exceptions import PermissionDenied
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from .account_export import CSV_COLUMNS, project_csv_row, project_json
 from .models import DataConnector, Project, ProjectDocument
 from .views import document_response
 
@@ -51,6 +57,22 @@ class ProjectAdmin(admin.ModelAdmin):
     readonly_fields = ("draft_id", "created_at")
     inlines = [ProjectDocumentInline, DataConnectorInline]
     date_hierarchy = "created_at"
+    actions = ["export_csv", "export_json"]
+
+    @admin.action(description="Export selected projects as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = _attachment("text/csv; charset=utf-8", "projects.csv")
+        writer = csv.writer(response)
+        writer.writerow(CSV_COLUMNS)
+        for project in _with_rows(queryset):
+            writer.writerow(project_csv_row(project))
+        return response
+
+    @admin.action(description="Export selected projects as JSON", permissions=["view"])
+    def export_json(self, request, queryset):
+        response = _attachment("application/json", "projects.json")
+        json.dump([project_json(project) for project in _with_rows(queryset)], response, indent=2, cls=DjangoJSONEncoder)
+        return response
 
     def get_urls(self):
         document = path(
@@ -66,6 +88,17 @@ class ProjectAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, project):
             raise PermissionDenied
         return document_response(get_object_or_404(project.documents, pk=document_id))
+
+
+def _with_rows(queryset):
+    return queryset.select_related("owner").prefetch_related("documents", "connectors").order_by("created_at", "id")
+
+
+def _attachment(content_type, filename):
+    response = HttpResponse(content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 from . import admin_drafts  # noqa: F401,E402  (drafts, read from the draft store)

@@ -5,7 +5,7 @@
     PUT    /api/sessions                  update it (with version) 200
     DELETE /api/sessions/<id>             delete it                200
     POST   /api/sessions/<id>/validate    field errors per step    200
-    GET    /api/sessions/health           Redis, database, uploads 200 / 503
+    GET    /api/sessions/health           ok / degraded (200), unavailable (503): projects/health.py
 
 Keys are camelCase as in the seeds (api_data maps them to the step schema). A draft is the
 caller's: a signed-in user's, or an anonymous browser's (its session cookie and user agent),
@@ -15,27 +15,23 @@ overwritten. The OpenAPI document is ``projects/openapi.yaml``, served at /api/o
 """
 
 import json
-import os
-import time
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import connection
 from django.http import HttpResponse
 from django.http.request import RawPostDataException
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from sessions_store import clock
-from sessions_store.memory import memory_reading
 from sessions_store.store import DraftStoreUnavailable, get_draft_store
 
 from . import steps
 from .api_data import camel_errors, camel_name, draft_json, parse_changes, touched_steps
 from .api_support import ApiError, api_view, conflicts_error, json_response, steps_error, too_large
+from .health import health_report, new_drafts_memory
 from .selectors import draft_for_request
 from .services import DraftConflicts, StepsInvalid, draft_create, draft_discard, draft_update
 
@@ -169,50 +165,12 @@ session_validate = api_view(["POST"])({"POST": validate})
 
 # --- health ------------------------------------------------------------------------------------------
 
-def _timed(check):
-    started = time.perf_counter()
-    try:
-        check()
-    except Exception as exc:  # noqa: BLE001 - a health check reports every failure
-        return {"ok": False, "latencyMs": round((time.perf_counter() - started) * 1000, 2), "error": type(exc).__name__}
-    return {"ok": True, "latencyMs": round((time.perf_counter() - started) * 1000, 2)}
-
-
-def _database():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-
-
-def _uploads():
-    """The upload area is there and writable (an unmounted volume must not pass unnoticed)."""
-    root = Path(settings.DRAFT_UPLOAD_ROOT)
-    if not root.is_dir():
-        root.mkdir(parents=True, exist_ok=True)  # first start; fails on a read-only mount
-    if not os.access(root, os.W_OK | os.X_OK):
-        raise PermissionError("the upload area is not writable")
-
-
-# --- issue 12 (memory guard): how full the drafts Redis is; reported, never a failure by itself
-# (drafts already started keep saving while new ones are refused).
-def _memory():
-    try:
-        reading = memory_reading(fresh=True)
-    except DraftStoreUnavailable:
-        return {"error": "DraftStoreUnavailable"}
-    return {"usedBytes": reading.used, "maxBytes": reading.maxmemory, "percent": reading.percent, "newDraftsRefused": reading.full}
-
-
 def _health(request):
-    checks = {
-        "redis": _timed(get_draft_store().ping),
-        "database": _timed(_database),
-        "uploads": _timed(_uploads),
-    }
-    healthy = all(check["ok"] for check in checks.values())
+    status, reasons, checks = health_report()
     return json_response(
         request,
-        {"status": "ok" if healthy else "unavailable", "checks": checks, "memory": _memory(), "time": clock.now().isoformat()},
-        status=200 if healthy else 503,
+        {"status": status, "reasons": reasons, "checks": checks, "memory": new_drafts_memory(), "time": clock.now().isoformat()},
+        status=503 if status == "unavailable" else 200,
     )
 
 

@@ -3,10 +3,11 @@
 from sessions_store import counters
 from sessions_store.drafts import is_draft_id
 from sessions_store.links import draft_id_of, link_opens
-from sessions_store.owners import anonymous_owner_from_session, request_owner
+from sessions_store.owners import anonymous_owner_from_session, request_owner, user_owner_key
 from sessions_store.store import get_draft_store
 
 from . import access, analytics
+from .models import Project
 
 
 def draft_for_request(*, request, draft_id, slide=True, reveal=True):
@@ -82,3 +83,13 @@ def analytics_report(*, start, end):
     days = counters.days_between(start, end)
     by_day, _ = get_draft_store().counts(days=[day.isoformat() for day in days])
     return analytics.report({day: by_day[day.isoformat()] for day in days})
+
+
+def projects_of_user(*, user):
+    """A user's projects, oldest first, with their documents and connectors."""
+    return Project.objects.filter(owner=user).prefetch_related("documents", "connectors").order_by("created_at", "id")
+
+
+def drafts_of_user(*, user):
+    """A user's live drafts, in every browser, most recent first."""
+    return get_draft_store().list_for_owner(user_owner_key(user))

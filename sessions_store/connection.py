@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from .signals import store_error
 from .store import DraftStoreUnavailable
 
 CACHE_ALIAS = "drafts"
@@ -34,6 +35,7 @@ def unavailable_on_redis_error(method):
         try:
             return method(*args, **kwargs)
         except RedisError as exc:
+            store_error.send(sender=None, error=exc)
             raise DraftStoreUnavailable(f"draft store unavailable: {exc}") from exc
 
     return wrapper
@@ -47,6 +49,7 @@ def unavailable_on_redis_error_gen(method):
         try:
             yield from method(*args, **kwargs)
         except RedisError as exc:
+            store_error.send(sender=None, error=exc)
             raise DraftStoreUnavailable(f"draft store unavailable: {exc}") from exc
 
     return wrapper

@@ -5,11 +5,14 @@ import logging
 import time
 from contextlib import contextmanager
 
+from .signals import draft_action
+
 logger = logging.getLogger("sessions_store")
 
 
 def log_action(action, draft_id, *, step=None, duration_ms=None, success=True, error=None, **extra):
     level = logging.INFO if success else logging.ERROR
+    draft_action.send(sender=None, action=action, step=step, success=success)
     if not logger.isEnabledFor(level):
         return
     record = {

@@ -30,7 +30,12 @@ def request_owner(request, *, create=False):
 
 def user_owner(request, user):
     """``user`` as a draft owner, in the browser of ``request``."""
-    return _owner(request, f"u:{user.pk}")
+    return _owner(request, user_owner_key(user))
+
+
+def user_owner_key(user):
+    """The owner key of a user's drafts, in any browser."""
+    return f"u:{user.pk}"
 
 
 def anonymous_owner_from_session(request):

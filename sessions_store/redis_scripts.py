@@ -23,6 +23,8 @@ Key layout (every key under the ``drafts`` cache alias's prefix, see connection.
 - ``stats:expired``       hash: expired drafts per step reached; ``stats:cleanup``: the last run.
 - ``stats:day:<date>``, ``stats:hour:<date>T<hour>``  hashes of counters (sessions_store.counters),
                           incremented by the count block (_COUNT) of every script below.
+- ``stats:errors:<minute>`` server errors (5xx) in that minute (epoch minutes), kept an hour:
+                          written only by a request that failed, read by the health check.
 """
 
 from .connection import redis

@@ -326,6 +326,19 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         return ended
 
     @unavailable_on_redis_error
+    def erase_owner(self, owner_key):
+        owner_index, ended_index = make_key("owner", owner_key), make_key("ended", owner_key)
+        pipe = redis().pipeline(transaction=False)
+        pipe.zrange(owner_index, 0, -1)
+        pipe.zrange(ended_index, 0, -1)
+        live, ended = pipe.execute()
+        ids = sorted({member.decode() for member in live + ended})
+        if ids:
+            self._forget(ids, "delete")  # record, tombstone, set-aside record, lock, every index
+        redis().delete(owner_index, ended_index)
+        return ids
+
+    @unavailable_on_redis_error
     def set_aside(self, draft_ids):
         ids = list(draft_ids)
         if not ids:

@@ -15,6 +15,9 @@ from . import clock, counters
 from .connection import make_key, redis, unavailable_on_redis_error, unavailable_on_redis_error_gen
 from .describe import get_describer
 from .log import log_action
+from .store import StoreVitals
+
+ERROR_BUCKET_TTL = 3600  # per-minute error counters outlive any window vitals() is asked about
 
 
 @dataclass
@@ -136,3 +139,42 @@ class Upkeep:
     @unavailable_on_redis_error
     def note_cleanup(self, summary):
         redis().hset(make_key("stats", "cleanup"), mapping={"last_run": clock.now().isoformat(), "last_summary": summary})
+
+    # --- health and metrics ---------------------------------------------------------------------
+
+    @unavailable_on_redis_error
+    def vitals(self, *, minutes=5):
+        pipe = redis().pipeline(transaction=False)
+        pipe.info("memory")
+        pipe.info("persistence")
+        pipe.zcard(make_key("index"))
+        pipe.hget(make_key("stats", "cleanup"), "last_run")
+        pipe.mget(_error_keys(minutes))
+        memory, persistence, live, last_run, errors = pipe.execute()
+        aof_enabled = bool(int(persistence.get("aof_enabled", 0)))
+        return StoreVitals(
+            live_drafts=live,
+            memory_used=int(memory.get("used_memory", 0)),
+            memory_max=int(memory.get("maxmemory", 0)),
+            eviction_policy=str(memory.get("maxmemory_policy", "")),
+            aof_enabled=aof_enabled,
+            aof_ok=not aof_enabled or (
+                persistence.get("aof_last_write_status") == "ok" and persistence.get("aof_last_bgrewrite_status") == "ok"
+            ),
+            last_cleanup=datetime.fromisoformat(last_run.decode()) if last_run else None,
+            recent_errors=sum(int(count) for count in errors if count),
+        )
+
+    @unavailable_on_redis_error
+    def note_error(self):
+        key = _error_keys(1)[0]
+        pipe = redis().pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, ERROR_BUCKET_TTL)
+        pipe.execute()
+
+
+def _error_keys(minutes):
+    """The per-minute error buckets of the last ``minutes`` minutes, this one first."""
+    this_minute = int(clock.now().timestamp() // 60)
+    return [make_key("stats", f"errors:{this_minute - back}") for back in range(minutes)]

@@ -62,6 +62,24 @@ class EndedDraft:
         return self.restorable_until is not None and clock.now() < self.restorable_until
 
 
+@dataclass
+class StoreVitals:
+    """What a health check or a metrics scrape asks the backend, read in one round trip."""
+
+    live_drafts: int
+    memory_used: int  # bytes
+    memory_max: int  # bytes; 0 = no limit
+    eviction_policy: str
+    aof_enabled: bool
+    aof_ok: bool  # the last append-only write and rewrite succeeded (True when AOF is off)
+    last_cleanup: datetime = None
+    recent_errors: int = 0  # note_error() calls in the last ``minutes`` minutes
+
+    @property
+    def memory_share(self):
+        return self.memory_used / self.memory_max if self.memory_max else None
+
+
 class DraftStore:
     """The interface: every method callers use. Draft ids are strings (UUID4)."""
 
@@ -116,6 +134,12 @@ class DraftStore:
         """``EndedDraft``s of one owner, newest first, for DRAFT_TOMBSTONE_TTL (an expiry once list_for_owner() or clear_expired() noticed it)."""
         raise NotImplementedError
 
+    def erase_owner(self, owner_key):
+        """Remove every draft of one owner for good (live, set aside or ended: records, tombstones,
+        index entries, history) and the owner's own indexes; returns the ids removed (their files
+        are the caller's)."""
+        raise NotImplementedError
+
     def set_aside(self, draft_ids):
         """The ids among ``draft_ids`` of discarded drafts that can still be restored (keep their files)."""
         raise NotImplementedError
@@ -163,6 +187,14 @@ class DraftStore:
 
     def ping(self):
         """The backend's round-trip time in milliseconds."""
+        raise NotImplementedError
+
+    def vitals(self, *, minutes=5):
+        """A ``StoreVitals``: live drafts, memory, persistence, last cleanup, errors in the last ``minutes``."""
+        raise NotImplementedError
+
+    def note_error(self):
+        """Count one server error in this minute's bucket (read back by vitals())."""
         raise NotImplementedError
 
     def location(self, draft_id):

@@ -173,9 +173,12 @@ def test_it_reports_health_with_latencies(anonymous):
     assert response.status_code == 200
     data = response.json()
     assert data["status"] == "ok"
-    assert set(data["checks"]) == {"redis", "database", "uploads"}
+    assert data["reasons"] == []
+    assert set(data["checks"]) == {"redis", "database", "uploads", "redisMemory", "aof", "cleanup", "serverErrors"}
     for name, check in data["checks"].items():
         assert check["ok"] is True, name
+    for name in ("redis", "database", "uploads"):
+        check = data["checks"][name]
         assert isinstance(check["latencyMs"], (int, float)) and check["latencyMs"] >= 0
     assert list(django_settings.DRAFT_UPLOAD_ROOT.glob(".health-*")) == []
 

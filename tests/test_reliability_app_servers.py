@@ -58,11 +58,11 @@ def app_servers(tmp_path, static_root, settings, server_redis_prefix):
     settings.MEDIA_ROOT = tmp_path / "shared-media"
     settings.DRAFT_UPLOAD_ROOT = tmp_path / "shared-media" / "drafts"
 
-    def start(workers=2, name=None, redis_url=None, **extra_env):
+    def start(workers=2, name=None, redis_url=None, gunicorn_args=(), **extra_env):
         server_env = dict(env, **{key: str(value) for key, value in extra_env.items()})
         if redis_url:
             server_env["REDIS_URL"] = redis_url
-        server = AppServer(server_env, tmp_path / f"{name or 'app'}-{len(started)}.log", workers=workers)
+        server = AppServer(server_env, tmp_path / f"{name or 'app'}-{len(started)}.log", workers=workers, gunicorn_args=gunicorn_args)
         started.append(server)
         return server.start()
 

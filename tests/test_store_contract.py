@@ -263,6 +263,33 @@ class DraftStoreContract:
         store.note_cleanup("expired 0 drafts")
         assert abs(store.last_cleanup() - frozen_clock.now()) < timedelta(seconds=5)
 
+    def test_it_erases_every_draft_of_one_owner_and_nothing_else(self, store, expire, frozen_clock):
+        live, discarded, gone = (store.create(new_draft()) for _ in range(3))
+        store.discard(discarded, seconds=600)
+        expire(gone.id)
+        store.list_for_owner("u:1")  # notices the expiry: an ended draft now
+        others = store.create(new_draft(owner_key="u:2"))
+
+        assert sorted(store.erase_owner("u:1")) == sorted([live.id, discarded.id, gone.id])
+        assert store.list_for_owner("u:1") == [] and store.list_ended("u:1") == []
+        for draft in (live, discarded, gone):
+            assert store.load(draft.id) == (None, None) and store.ended(draft.id) is None
+        assert store.page()[0] == 1 and store.load(others.id)[0] is not None
+        assert store.erase_owner("u:1") == []
+
+    def test_it_reports_its_vitals_with_the_errors_of_the_last_minutes(self, store, frozen_clock):
+        store.create(new_draft())
+        store.note_cleanup("expired 0 drafts")
+        store.note_error()
+        frozen_clock.travel(timedelta(minutes=2))
+        store.note_error()
+        vitals = store.vitals(minutes=5)
+        assert vitals.live_drafts == 1 and vitals.memory_used > 0 and vitals.eviction_policy
+        assert vitals.last_cleanup is not None and vitals.recent_errors == 2
+        assert store.vitals(minutes=2).recent_errors == 1
+        frozen_clock.travel(timedelta(minutes=5))
+        assert store.vitals(minutes=5).recent_errors == 0
+
     def test_it_answers_a_ping_with_its_latency(self, store):
         assert store.ping() >= 0
 
@@ -284,6 +311,7 @@ CALLS = {
     "ended": lambda s, d: s.ended(d.id),
     "list_ended": lambda s, d: s.list_ended("u:1"),
     "set_aside": lambda s, d: s.set_aside([d.id]),
+    "erase_owner": lambda s, d: s.erase_owner("u:1"),
     "list_for_owner": lambda s, d: s.list_for_owner("u:1"),
     "get_many": lambda s, d: s.get_many([d.id]),
     "page": lambda s, d: s.page(),
@@ -294,6 +322,8 @@ CALLS = {
     "note_cleanup": lambda s, d: s.note_cleanup("x"),
     "ping": lambda s, d: s.ping(),
     "counts": lambda s, d: s.counts(days=["2026-01-01"]),
+    "vitals": lambda s, d: s.vitals(),
+    "note_error": lambda s, d: s.note_error(),
     "location": lambda s, d: s.location(d.id),
 }
 

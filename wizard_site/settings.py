@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "wizard_site.request_log.RequestLogMiddleware",  # outermost: the request id and line cover all
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "wizard_site.middleware.private_pages",
@@ -383,18 +384,44 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# --- Observability. /metrics answers only with `Authorization: Bearer $METRICS_TOKEN` (404
+# otherwise, and while it is unset). Under gunicorn, PROMETHEUS_MULTIPROC_DIR (read by
+# prometheus-client too) makes the workers share their samples.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or ""
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or ""
+# The health check: degraded when Redis uses at least this share (percent) of maxmemory, or when
+# at least HEALTH_MAX_5XX requests failed with a 5xx in the last 5 minutes.
+HEALTH_REDIS_MEMORY_PERCENT = envint("HEALTH_REDIS_MEMORY_PERCENT", 80, minimum=1)
+HEALTH_MAX_5XX = envint("HEALTH_MAX_5XX", 10, minimum=1)
+
+# Every line one JSON object (python-json-logger) with the request id; LOG_FORMAT=plain for
+# reading on a console (the default with DEBUG on).
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "wizard_site.request_log.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "wizard_site.request_log.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "django": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+        "django": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"), "propagate": False},
         # One structured line per draft action (the seed's SessionLog).
         "sessions_store": {
             "handlers": ["console"],
             "level": os.environ.get("DRAFT_LOG_LEVEL", "INFO"),
             "propagate": False,
         },
+        "projects": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # One line per request: method, route, status, duration and draft id.
+        "wizard_site": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

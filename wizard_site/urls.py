@@ -4,7 +4,8 @@ from django.urls import include, path
 
 from projects import views as project_views
 
-from . import accounts
+from . import account_data, accounts
+from .metrics import metrics_view
 
 urlpatterns = [
     path("", project_views.home, name="home"),
@@ -23,7 +24,11 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     # The admin's sign-in counts against the same limits as the site's (the same accounts).
     path("admin/login/", accounts.throttled(admin.site.login, kind="login")),
+    path("accounts/data/", account_data.account_data, name="account_data"),
+    path("accounts/delete/", account_data.account_delete, name="account_delete"),
+    path("accounts/deleted/", account_data.account_deleted, name="account_deleted"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler400 = "wizard_site.errors.bad_request"

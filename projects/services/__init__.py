@@ -6,6 +6,7 @@ work. ``draft_start``, ``draft_submit_step`` and ``draft_keep_documents`` change
 storage holds, and ``DraftStorage.update_response`` writes it once per request (two Redis round trips at most).
 """
 
+from .accounts import account_erase, account_erase_data
 from .commit import DocumentMissing, project_create, project_create_from_draft
 from .drafts import (
     DocumentChange,
@@ -42,6 +43,7 @@ from .drafts import (
 from .links import LinkNeedsSignIn, LinkNotSent, LinkRateLimited, draft_open_link, draft_send_link
 
 __all__ = [
+    "account_erase", "account_erase_data",
     "DocumentChange", "DocumentMissing", "DocumentRefused", "DraftConflicts", "DraftStale", "RateLimited", "StepChanges",
     "StepsInvalid", "StoreFull", "VersionNotKept",
     "draft_attach_document", "draft_autosave", "draft_claim", "draft_count_failure", "draft_count_refused", "draft_count_visit",

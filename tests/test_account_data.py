@@ -1,0 +1,166 @@
+"""A person's own data: "Download my data" (/accounts/data/) and "Delete my account"
+(/accounts/delete/, and a user deleted in the admin), on the real database and Redis, with files
+on disk. After an erasure nothing of the person's drafts is left in Redis or on disk."""
+
+import json
+import logging
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from projects.models import Project
+
+from .conftest import PASSWORD, pdf_bytes, upload
+from .documents_helpers import files_on_disk
+from .factories import UserFactory
+from .wizard_helpers import attach_on_page, browser, complete_until_review, confirm, details_post, start_draft, step_url
+
+pytestmark = pytest.mark.django_db
+
+DATA, DELETE = "/accounts/data/", "/accounts/delete/"
+
+
+@pytest.fixture
+def person(owner, settings):
+    """A signed-in person with a project (a document, a connector), a live draft with a document
+    and an earlier version, and a discarded draft."""
+    client = browser(owner)
+    project_draft = complete_until_review(client, [upload("spec.pdf", pdf_bytes("HVAC spec"), "application/pdf")])
+    assert confirm(client, project_draft).status_code == 302
+    draft_id = start_draft(client, project_name="Clinic Fit-out")
+    attach_on_page(client, draft_id, name="brief.pdf")
+    client.post(step_url(draft_id, "details"), details_post(project_name="Clinic Fit-out Phase 2"))
+    discarded = start_draft(client, project_name="Abandoned idea")
+    assert client.post(reverse("projects:draft_discard", args=[discarded]), {}).status_code == 302
+    client.ids = {"live": draft_id, "discarded": discarded, "committed": project_draft}
+    return client
+
+
+@pytest.fixture
+def bystander(other_user):
+    """Someone else, whose draft must survive."""
+    client = browser(other_user)
+    client.draft_id = start_draft(client, project_name="Someone else's")
+    attach_on_page(client, client.draft_id, name="theirs.pdf")
+    return client
+
+
+def redis_traces(redis, user, draft_ids):
+    """Every key that names the person or one of their drafts, or a sorted set that lists one."""
+    found = [key.decode() for key in redis.scan_iter() if any(d in key.decode() for d in draft_ids) or f"u:{user.pk}" in key.decode()]
+    for key in redis.scan_iter():
+        if redis.type(key) == b"zset":
+            members = [m.decode() for m in redis.zrange(key, 0, -1)]
+            found += [f"{key.decode()} lists {d}" for d in draft_ids if any(d in member for member in members)]
+        elif redis.type(key) == b"string" and any(d.encode() in redis.get(key) for d in draft_ids):
+            found.append(key.decode())
+    return found
+
+
+# --- Download my data ---------------------------------------------------------------------------
+
+def test_it_downloads_the_persons_projects_and_live_drafts_as_json(person, owner, bystander):
+    page = person.get(DATA)
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+    assert b"Download my data</button>" in page.content
+
+    response = person.post(DATA)
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert response["Content-Disposition"].startswith('attachment; filename="project-wizard-data-')
+    data = json.loads(response.content)
+
+    assert list(data) == ["account", "projects", "drafts", "exportMetadata"]
+    assert data["account"]["username"] == owner.username and data["account"]["email"] == owner.email
+    [project] = data["projects"]
+    assert project["projectName"] == "Harbour Office Retrofit" and project["draftId"] == person.ids["committed"]
+    assert [(d["name"], d["contentType"]) for d in project["documents"]] == [("spec.pdf", "application/pdf")]
+    assert project["connectors"] == [{"connectorType": "google_drive", "target": "https://drive.google.com/drive/folders/abc"}]
+    [draft] = data["drafts"]  # live only: not the discarded one, nor the bystander's
+    assert draft["sessionId"] == person.ids["live"]
+    assert draft["projectData"]["projectName"] == "Clinic Fit-out Phase 2"
+    assert [d["name"] for d in draft["documents"]] == ["brief.pdf"]
+    assert any(entry["earlierValues"].get("details", {}).get("project_name") == "Clinic Fit-out" for entry in draft["history"])
+    assert data["exportMetadata"]["dataVersion"] == "1.0" and data["exportMetadata"]["exportedAt"]
+    assert "Someone else" not in response.content.decode()
+
+
+def test_it_asks_a_visitor_to_sign_in_first(anonymous):
+    for url in (DATA, DELETE):
+        response = anonymous.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_staff_export_projects_as_csv_and_json_from_the_admin(person, bystander, superuser_client):
+    project = Project.objects.get()
+    changelist = reverse("admin:projects_project_changelist")
+    for action, kind in (("export_json", "application/json"), ("export_csv", "text/csv")):
+        response = superuser_client.post(changelist, {"action": action, "_selected_action": [project.pk]})
+        assert response.status_code == 200 and response["Content-Type"].startswith(kind), response.content[:300]
+        assert "attachment" in response["Content-Disposition"]
+        assert b"Harbour Office Retrofit" in response.content and b"spec.pdf" in response.content
+    assert json.loads(superuser_client.post(changelist, {"action": "export_json", "_selected_action": [project.pk]}).content)[0]["id"] == project.pk
+
+
+# --- Delete my account --------------------------------------------------------------------------
+
+def test_it_keeps_everything_and_says_so_when_the_password_is_wrong(person, owner):
+    response = person.post(DELETE, {"password": "not my password"})
+
+    assert response.status_code == 200
+    assert "That is not your password. Nothing has been deleted." in response.content.decode()
+    assert get_user_model().objects.filter(pk=owner.pk).exists() and Project.objects.count() == 1
+    assert person.get(step_url(person.ids["live"], "details")).status_code == 200
+
+
+def assert_erased(owner, ids, drafts_redis, settings, bystander):
+    assert not get_user_model().objects.filter(pk=owner.pk).exists()
+    assert Project.objects.count() == 0
+    assert redis_traces(drafts_redis, owner, list(ids.values())) == []
+    on_disk = files_on_disk(settings.MEDIA_ROOT)
+    assert len(on_disk) == 1 and on_disk[0].startswith(f"drafts/{bystander.draft_id}/"), on_disk  # theirs only
+    assert bystander.get(step_url(bystander.draft_id, "details")).status_code == 200
+
+
+def test_it_erases_the_account_with_its_projects_drafts_and_files(
+    person, owner, bystander, drafts_redis, settings, caplog, django_capture_on_commit_callbacks
+):
+    assert len(files_on_disk(settings.MEDIA_ROOT)) == 3  # the project's, the live draft's, the bystander's
+    assert b"autocomplete=\"current-password\"" in person.get(DELETE).content
+    caplog.set_level(logging.INFO, logger="projects")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = person.post(DELETE, {"password": PASSWORD})
+
+    assert response.status_code == 302 and response["Location"] == reverse("account_deleted")
+    assert "Your account has been deleted" in person.get(response["Location"]).content.decode()
+    assert_erased(owner, person.ids, drafts_redis, settings, bystander)
+    assert [r.getMessage() for r in caplog.records if r.name == "projects"] == [
+        f"account erased: user {owner.pk}; projects=1 documents=1 drafts=2 draft_files=1"
+    ]
+    assert person.get(reverse("projects:list")).status_code == 302  # signed out
+
+
+def test_deleting_a_user_in_the_admin_erases_the_same(
+    person, owner, bystander, drafts_redis, settings, superuser_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = superuser_client.post(reverse("admin:auth_user_delete", args=[owner.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert_erased(owner, person.ids, drafts_redis, settings, bystander)
+
+
+@pytest.fixture
+def superuser_client(db):
+    return browser(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+
+def test_it_deletes_nothing_while_redis_is_unreachable(person, owner, redis_outage):
+    redis_outage.begin()
+    response = person.post(DELETE, {"password": PASSWORD})
+
+    assert response.status_code == 503
+    assert get_user_model().objects.filter(pk=owner.pk).exists() and Project.objects.count() == 1
+    redis_outage.end()
+    assert person.get(step_url(person.ids["live"], "details")).status_code == 200
