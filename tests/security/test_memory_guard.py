@@ -65,9 +65,12 @@ def test_it_lets_new_drafts_in_below_the_guard(anonymous, nearly_full, settings)
 def test_the_health_check_reports_the_reading(anonymous, nearly_full):
     nearly_full()
 
-    data = anonymous.get("/api/sessions/health").json()
+    response = anonymous.get("/api/sessions/health")
+    data = response.json()
 
-    assert data["status"] == "ok"  # drafts already started still work
+    # Drafts already started still work: degraded (a reason says why), not unavailable.
+    assert response.status_code == 200 and data["status"] == "degraded"
+    assert any("maxmemory" in reason or "memory" in reason.lower() for reason in data["reasons"]), data["reasons"]
     assert data["memory"]["newDraftsRefused"] is True
     assert 90 <= data["memory"]["percent"] <= 100
 
