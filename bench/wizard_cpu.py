@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/wizard_cpu.py                      # 30 warm-up + 200 measured wizards
     .venv/bin/python bench/wizard_cpu.py --wizards 400 --profile var/wizard.prof --top 10
+    .venv/bin/python bench/wizard_cpu.py --against FORM_RENDERER=django.forms.renderers.DjangoTemplates
 
 The app's production settings (DEBUG off) on PostgreSQL (``--database``) and the machine's Redis
 (db ``--redis-db``, FLUSHDB'd before and after), driven by Django's test client in this process:
@@ -9,7 +10,9 @@ one signed-in user completes whole wizards, the PDF upload and the commit includ
 bench/stock_compare.py's client does over HTTP. Only the CPU time (``time.process_time``) spent
 inside the request handler is counted, so the client's own work is not; the machine's other load
 barely moves it (unlike wall-clock figures). Run it before and after a change, on the same
-machine, and compare; bench/stock_compare.py is the side-by-side with the stock wizard.
+machine, and compare; bench/stock_compare.py is the side-by-side with the stock wizard. With
+``--against SETTING=VALUE`` the same process alternates batches of 10 wizards with the settings as
+they are and with that one changed, and reports both: the A/B of a lever that is a setting.
 """
 
 import argparse
@@ -32,6 +35,7 @@ def parse_args(argv=None):
     parser.add_argument("--redis-db", type=int, default=11, help="Redis db for drafts (FLUSHDB'd)")
     parser.add_argument("--profile", help="write a cProfile of the measured requests (CPU time) to this file")
     parser.add_argument("--top", type=int, default=10, help="functions shown from the profile (default 10)")
+    parser.add_argument("--against", help="SETTING=VALUE: alternate batches with this setting changed")
     return parser.parse_args(argv)
 
 
@@ -129,11 +133,29 @@ def main(argv=None):
         clock = HandlerClock(profiler)
         for _ in range(args.warmup):
             one_wizard(client)
-        clock.on = True
-        for _ in range(args.wizards):
-            one_wizard(client)
-        print(f"{clock.seconds * 1000 / args.wizards:.2f} ms CPU per wizard in the request handler "
-              f"({args.wizards} wizards, 8 requests each)")
+        batches = [(None, args.wizards)]
+        if args.against:
+            from django.test import override_settings
+
+            name, value = args.against.split("=", 1)
+            batches = [(override, 10) for _ in range(max(1, args.wizards // 10)) for override in (None, {name: value})]
+        spent = {}
+        for override, count in batches:
+            clock.seconds, clock.on = 0.0, True
+            if override:
+                with override_settings(**override):
+                    for _ in range(count):
+                        one_wizard(client)
+            else:
+                for _ in range(count):
+                    one_wizard(client)
+            clock.on = False
+            key = "with " + args.against if override else "as configured"
+            done, seconds = spent.get(key, (0, 0.0))
+            spent[key] = (done + count, seconds + clock.seconds)
+        for key, (done, seconds) in spent.items():
+            print(f"{seconds * 1000 / done:.2f} ms CPU per wizard in the request handler, {key} "
+                  f"({done} wizards, 8 requests each)")
         if profiler:
             import pstats
 

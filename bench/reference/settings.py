@@ -19,6 +19,7 @@ if BENCH_REF not in ("a", "b", "c", "s"):
     raise RuntimeError(f"BENCH_REF must be a, b, c or s, got {BENCH_REF!r}")
 
 if BENCH_REF == "s":
+    FORM_RENDERER = "django.forms.renderers.DjangoTemplates"  # stock: Django's default
     TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "reference" / "templates"]}]  # noqa: F405
 if BENCH_REF in ("b", "s"):
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
