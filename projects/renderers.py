@@ -1,11 +1,12 @@
-"""The site's form renderer: Django's widget templates, the ones every step page renders, in Python.
+"""The site's form renderer: Django's form templates, the ones every step page renders, in Python.
 
 Every ``{{ field }}`` renders its widget through the form renderer: a template that includes
 ``input.html``, which includes ``attrs.html``, interpreted anew for each field and each radio or
 select option, about a tenth of a wizard's CPU. ``FormRenderer`` writes the same HTML (byte for
 byte: tests/test_wizard_cpu.py compares it with Django's templates for every widget of every
 step) for the widgets below, and hands anything else, or any value it does not expect, to
-Django's templates. Escaping is Django's own: ``conditional_escape`` on the same strings.
+Django's templates. Escaping is Django's own: ``conditional_escape`` on the same strings. The
+management forms (hidden fields only) skip the whole-form template too.
 """
 
 from django.forms.renderers import DjangoTemplates
@@ -99,14 +100,28 @@ PYTHON_TEMPLATES = {
 }
 
 
+
+
+def _hidden_fields_only(context):
+    # div.html or p.html of a management form (formtools' current step, a formset's counts): only
+    # hidden fields and no errors, where the template writes just the fields, one after another.
+    if context["fields"] or context["errors"]:
+        raise _Unexpected
+    return "".join(conditional_escape(field) for field in context["hidden_fields"])
+
+
+FORM_TEMPLATES = {"django/forms/div.html": _hidden_fields_only, "django/forms/p.html": _hidden_fields_only}
+
+
 class FormRenderer(DjangoTemplates):
-    """Django's default renderer, with the widget templates above written in Python."""
+    """Django's default renderer, with the templates above written in Python."""
 
     def render(self, template_name, context, request=None):
-        python = PYTHON_TEMPLATES.get(template_name)
-        if python is not None:
-            try:
-                return python(context["widget"]).strip()  # as Django strips a template's output
-            except (_Unexpected, KeyError):
-                pass
+        try:
+            if template_name in PYTHON_TEMPLATES:
+                return PYTHON_TEMPLATES[template_name](context["widget"]).strip()  # Django strips too
+            if template_name in FORM_TEMPLATES:
+                return FORM_TEMPLATES[template_name](context).strip()
+        except (_Unexpected, KeyError):
+            pass
         return super().render(template_name, context, request)

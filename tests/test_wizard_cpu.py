@@ -79,6 +79,19 @@ def test_it_renders_the_step_pages_exactly_as_djangos_form_renderer_does(owner_c
     assert settings.FORM_RENDERER != "projects.renderers.FormRenderer"
 
 
+def test_it_renders_the_management_forms_exactly_as_djangos_templates_do():
+    from django.forms.formsets import ManagementForm
+    from formtools.wizard.forms import ManagementForm as WizardManagementForm
+
+    forms = [
+        lambda r: WizardManagementForm(prefix="project_wizard", initial={"current_step": HOSTILE}, renderer=r),
+        lambda r: ManagementForm(prefix="sources-connectors", initial={"TOTAL_FORMS": 1, "INITIAL_FORMS": 0}, renderer=r),
+        lambda r: ManagementForm(data={}, prefix="sources-connectors", renderer=r),  # errors: Django's template
+    ]
+    for make in forms:
+        assert str(make(FormRenderer())) == str(make(DjangoTemplates()))
+
+
 def test_it_uses_the_python_widgets_as_the_sites_form_renderer(settings):
     assert settings.FORM_RENDERER == "projects.renderers.FormRenderer"
 
