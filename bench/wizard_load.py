@@ -112,7 +112,7 @@ def main():
         print(text)
         if args.json:
             Path(args.json).write_text(json.dumps(combined, indent=1, default=str))
-        if not args.no_write and set(args.targets) == set(targets.TARGETS):
+        if not args.no_write and set(args.targets) == set(targets.LOAD_TARGETS):
             write_doc(text)
             print(f"\nwrote the section “{SECTION[3:]}” of {DOC.relative_to(targets.ROOT)}")
         elif not args.no_write:

@@ -119,6 +119,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's widget templates, the ones the step pages render, written in Python (same HTML):
+# about a tenth of a wizard's CPU otherwise (projects/renderers.py, docs/benchmarks.md).
+FORM_RENDERER = "projects.renderers.FormRenderer"
+
 # --- Database: PostgreSQL through DATABASE_URL in production, SQLite under var/ by default.
 DATABASES = {
     "default": dj_database_url.parse(

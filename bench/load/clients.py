@@ -206,7 +206,7 @@ def drive(args, servers, runs):
                 before = snapshot(r, pids, pg)
                 sched.activate(target)
                 started = time.monotonic()
-                if measured and target in ("app", "a", "b"):
+                if measured and target in ("app", "a", "b") and getattr(args, "sample_memory", True):
                     time.sleep(seconds / 2)
                     sampler = MemorySampler(target, args)
                     sampler.sample()

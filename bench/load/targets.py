@@ -24,7 +24,10 @@ TARGETS = {
     "a": {"label": "(a) db sessions", "desc": "stock formtools, database sessions", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "a"},
     "b": {"label": "(b) cache sessions", "desc": "stock formtools, django-redis cache sessions", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "b"},
     "c": {"label": "(c) ceiling", "desc": "no storage between requests", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "c"},
+    # bench/stock_compare.py's: a bare stock formtools wizard (its own one-line template).
+    "stock": {"label": "stock", "desc": "bare stock formtools wizard, cache sessions", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "s"},
 }
+LOAD_TARGETS = ("app", "a", "b", "c")  # bench/wizard_load.py's
 
 
 def base_env(args, tmp):

@@ -3,6 +3,7 @@
 BENCH_REF selects the reference:
   a  stock NamedUrlSessionWizardView, Django database sessions (PostgreSQL)
   b  stock NamedUrlSessionWizardView, Django cache sessions on django-redis (BENCH_SESSION_REDIS_URL)
+  s  the bare stock wizard (BareStockWizard: its own one-line template), cache sessions as b
   c  the same views over a storage that keeps nothing between requests (the ceiling); the login
      in the app's own session engine (a signed cookie), as the app has
 """
@@ -14,10 +15,13 @@ from wizard_site.settings import CACHES as _APP_CACHES
 
 ROOT_URLCONF = "bench.reference.urls"
 BENCH_REF = os.environ.get("BENCH_REF", "a")
-if BENCH_REF not in ("a", "b", "c"):
-    raise RuntimeError(f"BENCH_REF must be a, b or c, got {BENCH_REF!r}")
+if BENCH_REF not in ("a", "b", "c", "s"):
+    raise RuntimeError(f"BENCH_REF must be a, b, c or s, got {BENCH_REF!r}")
 
-if BENCH_REF == "b":
+if BENCH_REF == "s":
+    FORM_RENDERER = "django.forms.renderers.DjangoTemplates"  # stock: Django's default
+    TEMPLATES = [{**TEMPLATES[0], "DIRS": [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "reference" / "templates"]}]  # noqa: F405
+if BENCH_REF in ("b", "s"):
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
     SESSION_CACHE_ALIAS = "sessions"
     CACHES = {

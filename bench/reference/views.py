@@ -11,6 +11,8 @@ for an earlier commit (the app does both).
 
 Storage (chosen by settings.BENCH_REF):
   a, b  formtools' SessionStorage (request.session: database or cache sessions, see settings)
+  s     the same as b, with a bare page (BareStockWizard: ``{{ wizard.form.as_div }}`` and a
+        button), login required: the stock wizard bench/stock_compare.py measures the app against
   c     NoopStorage: keeps nothing between requests. A later step replays what the benchmark
         posted (bench.wizard_payload), as a perfect zero-cost store would return it; the upload
         is found again on disk under a per-user folder. The ceiling.
@@ -23,6 +25,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import reverse
 from formtools.wizard.storage.base import BaseStorage
@@ -128,7 +131,7 @@ class ReferenceWizard(NamedUrlSessionWizardView):
                 "content_type": kind.content_type,
                 "uploaded_at": clock.now().isoformat(),
             }
-            for (uploaded, kind), info in zip(documents, self.stored_files())
+            for (uploaded, kind, _problem), info in zip(documents, self.stored_files())
         ]
         draft = SimpleNamespace(id=str(uuid.uuid4()), files=files)
         project = project_create(
@@ -216,12 +219,24 @@ class ReferenceWizard(NamedUrlSessionWizardView):
         return sections
 
 
+class BareStockWizard(ReferenceWizard):
+    """A stock wizard as its docs show it: the bare template, formtools' own context. Same forms,
+    upload handling and commit as ReferenceWizard (the commit on the final POST, in its favour)."""
+
+    template_name = "bench/stock_wizard.html"
+
+    def get_context_data(self, form, **kwargs):
+        return NamedUrlSessionWizardView.get_context_data(self, form, **kwargs)
+
+
 _STORAGE = {
     "a": "formtools.wizard.storage.session.SessionStorage",
     "b": "formtools.wizard.storage.session.SessionStorage",
+    "s": "formtools.wizard.storage.session.SessionStorage",
     "c": "bench.reference.views.NoopStorage",
 }
 
-reference_wizard = ReferenceWizard.as_view(
-    url_name="ref_step", done_step_name="done", storage_name=_STORAGE[settings.BENCH_REF]
-)
+_VIEW = BareStockWizard if settings.BENCH_REF == "s" else ReferenceWizard
+reference_wizard = _VIEW.as_view(url_name="ref_step", done_step_name="done", storage_name=_STORAGE[settings.BENCH_REF])
+if settings.BENCH_REF == "s":
+    reference_wizard = login_required(reference_wizard)

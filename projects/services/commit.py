@@ -45,7 +45,11 @@ def project_create(*, draft, owner, details, requirements, sources, temp_storage
                 ai_sourcing_enabled=sources.get("ai_sourcing_enabled", False),
                 **details,
             )
-            project.full_clean(validate_unique=False)
+            # Field checks only: the unique draft_id and the range checks are the database's
+            # constraints, which refuse a bad row at the INSERT (IntegrityError, nothing written).
+            # Asking first costs a query per constraint on every commit, for rows the step forms
+            # have already refused with a clear message.
+            project.full_clean(validate_unique=False, validate_constraints=False)
             project.save()
             for item in draft.files:
                 document = ProjectDocument(
@@ -95,9 +99,7 @@ def project_create_from_draft(*, draft, user, cleaned, lock=None):
         if not lock.acquire(wait=COMMIT_WAIT_SECONDS):
             raise DraftStoreUnavailable("timed out waiting for another commit of this draft")
     try:
-        project = Project.objects.filter(draft_id=draft.id).first()
-        if project is None:
-            project = _create_once(draft, user, cleaned)
+        project = _create_once(draft, user, cleaned)  # an earlier commit: its IntegrityError
     except BaseException:
         lock.release()
         raise
@@ -124,7 +126,8 @@ def _create_once(draft, user, cleaned):
         )
     except IntegrityError:
         project = Project.objects.filter(draft_id=draft.id).first()
-        if project is None:
+        if project is None:  # a range check refused the row: the forms should have
+            logger.exception("commit of draft %s refused by the database", draft.id)
             raise
         return project
     except DocumentMissing as exc:
