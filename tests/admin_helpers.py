@@ -20,7 +20,7 @@ from sessions_store.drafts import Draft, Owner, user_agent_hash
 from sessions_store.store import get_draft_store
 
 from .factories import UserFactory
-from .wizard_helpers import complete_until_review, management, start_draft, step_url
+from .wizard_helpers import complete_until_review, management, names_draft, start_draft, step_url
 
 
 LIST_URL = "/admin/sessions_store/draftrecord/"
@@ -109,8 +109,8 @@ def index_memberships(redis, draft_id):
     for key in redis.keys("*index*") + redis.keys("*owner:*"):
         if redis.type(key) == b"zset" and redis.zscore(key, draft_id) is not None:
             found.append(key.decode())
-    for key in redis.keys("*search"):
-        if any(member.decode().endswith(f"|{draft_id}") for member, _ in redis.zscan_iter(key)):
+    for key in redis.keys("*search*"):
+        if redis.type(key) == b"zset" and any(names_draft(member, draft_id) for member, _ in redis.zscan_iter(key)):
             found.append(key.decode())
     return found
 
