@@ -348,6 +348,25 @@ table.insert(ids, 1, redis.call('ZCARD', KEYS[1]))
 return ids
 """
 
+# Cleanup's tombstone pass (issue 14), one round trip per batch: tombstones of gone drafts that
+# would outlive ``most ttl`` (no expiry, or a longer one) are cut back to the tombstone TTL, or
+# removed when that is 0; "dry" only counts them. Returns how many were stale.
+# ARGV: tomb key prefix, draft key prefix, most ttl, tombstone ttl, "dry" or "", tomb keys...
+TRIM_TOMBSTONES = """
+local stale = 0
+for i = 6, #ARGV do
+  local key = ARGV[i]
+  local ttl = redis.call('TTL', key)
+  if (ttl == -1 or ttl > tonumber(ARGV[3])) and redis.call('EXISTS', ARGV[2] .. string.sub(key, #ARGV[1] + 1)) == 0 then
+    stale = stale + 1
+    if ARGV[5] ~= 'dry' then
+      if tonumber(ARGV[4]) > 0 then redis.call('EXPIRE', key, ARGV[4]) else redis.call('DEL', key) end
+    end
+  end
+end
+return stale
+"""
+
 _registered = {}
 
 

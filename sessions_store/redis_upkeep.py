@@ -14,7 +14,7 @@ from django.conf import settings
 from . import clock
 from .connection import make_key, redis, unavailable_on_redis_error, unavailable_on_redis_error_gen
 from .log import log_action
-from .redis_scripts import EXPIRE_DUE, script
+from .redis_scripts import EXPIRE_DUE, TRIM_TOMBSTONES, script
 
 ENDED_MAX = 50  # an owner's ended drafts kept (and listed), newest first
 
@@ -103,26 +103,9 @@ class Upkeep:
         tomb_prefix, draft_prefix = make_key("tomb", "x")[:-1], make_key("draft", "x")[:-1]
 
         def flush(keys):
-            pipe = client.pipeline(transaction=False)
-            for key in keys:
-                pipe.ttl(key)
-                pipe.exists(draft_prefix + key.decode()[len(tomb_prefix):])
-            replies = pipe.execute()
-            stale = [
-                key
-                for key, ttl, draft_exists in zip(keys, replies[::2], replies[1::2])
-                # A minute of slack: a tombstone whose draft just expired has about that TTL left.
-                if not draft_exists and (ttl == -1 or ttl > settings.DRAFT_TOMBSTONE_TTL + 60)
-            ]
-            if stale and not dry_run:
-                pipe = client.pipeline(transaction=False)
-                for key in stale:
-                    if settings.DRAFT_TOMBSTONE_TTL:
-                        pipe.expire(key, settings.DRAFT_TOMBSTONE_TTL)
-                    else:
-                        pipe.delete(key)
-                pipe.execute()
-            return len(keys), len(stale)
+            # A minute of slack: a tombstone whose draft just expired has about that TTL left.
+            args = [tomb_prefix, draft_prefix, settings.DRAFT_TOMBSTONE_TTL + 60, settings.DRAFT_TOMBSTONE_TTL, "dry" if dry_run else ""]
+            return len(keys), script(TRIM_TOMBSTONES)(keys=[], args=args + keys)
 
         batch = []
         for key in client.scan_iter(match=tomb_prefix + "*", count=batch_size):
