@@ -189,6 +189,33 @@ def bulk_drafts(count, owner_key, frozen_clock):
     return drafts
 
 
+def named_drafts(names, owner_key="u:1", step="requirements"):
+    """Drafts straight into the store, one per ``(project name, client name, client email)``."""
+    store = get_draft_store()
+    drafts = []
+    for project_name, client_name, client_email in names:
+        draft = Draft.new(
+            owner=Owner(key=owner_key, user_agent_hash=user_agent_hash("bulk")),
+            metadata={"user_agent": "bulk", "ip_address": "192.0.2.1", "platform": "Linux"},
+        )
+        draft.wizard["step"] = step
+        draft.wizard["step_data"]["details"] = {
+            "details-project_name": [project_name],
+            "details-client_name": [client_name],
+            "details-client_email": [client_email],
+        }
+        drafts.append(store.create(draft))
+    return drafts
+
+
+def search_buckets(redis):
+    """The search index's buckets: ``{key: (entries, encoding)}``."""
+    return {
+        key: (redis.zcard(key), redis.object("encoding", key))
+        for key in redis.scan_iter(match="*search:b:*")
+    }
+
+
 # --- drafts at different steps --------------------------------------------------------------------
 
 @pytest.fixture
