@@ -31,6 +31,7 @@ os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DRAFT_LOG_LEVEL", "WARNING")  # measure the work, not a million log lines
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wizard_site.settings")
+os.environ.setdefault("REDIS_SOCKET_TIMEOUT", "120")  # a batch of a loaded machine may take seconds
 STEPS = ["details", "requirements", "sources", "review"]
 REPEATS = 5
 
@@ -189,7 +190,7 @@ def measure(code, size, batch_size, search_memory):
 
     drafts = store()
     redis = drafts.redis
-    redis.flushdb()
+    redis.flushdb(asynchronous=True)
     started = time.perf_counter()
     run_child(code, "populate", size)
     row = {"populate": time.perf_counter() - started, "used_live": redis.info("memory")["used_memory"]}
@@ -208,10 +209,10 @@ def measure(code, size, batch_size, search_memory):
     row["search_left"] = len(list(redis.scan_iter(match="*search*", count=10_000)))
     if search_memory:
         # Measured on a second population (the cleanup above emptied the index).
-        redis.flushdb()
+        redis.flushdb(asynchronous=True)
         run_child(code, "populate", size)
         row["search_bytes"] = search_index_bytes(redis)
-    redis.flushdb()
+    redis.flushdb(asynchronous=True)
     return row
 
 
@@ -224,7 +225,7 @@ def report(rows, sizes, labels):
         cells = []
         for size in sizes:
             for label in labels:
-                timing = rows[(label, size)]["admin"].get(page)
+                timing = rows[(label, size)]["admin"].get(page) if (label, size) in rows else None
                 cells.append(f"{timing['p50']:.1f} / {timing['first']:.1f}" if timing else "—")
         print(f"| {page} | " + " | ".join(cells) + " |")
     print("\n### `cleanup_drafts` of those drafts once expired\n")
@@ -232,6 +233,8 @@ def report(rows, sizes, labels):
     print("|---|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         for label in labels:
+            if (label, size) not in rows:
+                continue
             row = rows[(label, size)]
             seconds = row["cleanup"]["seconds"]
             print(
@@ -243,7 +246,7 @@ def report(rows, sizes, labels):
     print("|---|---:|---:|---:|---:|")
     for size in sizes:
         for label in labels:
-            if "search_bytes" in rows[(label, size)]:
+            if "search_bytes" in rows.get((label, size), {}):
                 usage, freed, keys = rows[(label, size)]["search_bytes"]
                 freed = f"{freed / size:.0f}" if freed is not None else "—"
                 print(f"| {label} | {size:,} | {keys:,} | {usage / size:.0f} | {freed} |")
@@ -256,6 +259,8 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--baseline", type=Path, help="an export of an earlier commit, measured alongside")
+    parser.add_argument("--baseline-sizes", type=int, nargs="*", help="sizes the baseline is measured at (default: all)")
+    parser.add_argument("--freed-bytes", action="store_true", help="also measure the search index by deleting it (one more population per size)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     setup()
@@ -267,8 +272,10 @@ def main():
     rows = {}
     for size in args.sizes:
         for label, code in trees:
+            if label == "before" and args.baseline_sizes is not None and size not in args.baseline_sizes:
+                continue
             started = time.perf_counter()
-            rows[(label, size)] = measure(code, size, args.batch_size, search_memory=size <= 100_000)
+            rows[(label, size)] = measure(code, size, args.batch_size, search_memory=args.freed_bytes)
             print(f"# {label} {size:,}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     print(f"# batch size {args.batch_size}; load average at the end: {os.getloadavg()[0]:.1f}")
     report(rows, args.sizes, [label for label, _ in trees])
