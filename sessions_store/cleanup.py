@@ -97,9 +97,9 @@ def cleanup_drafts(*, batch_size=500, dry_run=False, progress=None):
             report.tombstones += stale
             seen += checked
             tick("tombstones", seen)
+        report.seconds = time.perf_counter() - started
         if not dry_run:
-            store.note_cleanup(report.summary())
-    report.seconds = time.perf_counter() - started
+            store.note_cleanup(report.summary())  # the summary it prints, its duration included
     return report
 
 
