@@ -34,6 +34,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wizard_site.settings")
 os.environ.setdefault("REDIS_SOCKET_TIMEOUT", "120")  # a batch of a loaded machine may take seconds
 STEPS = ["details", "requirements", "sources", "review"]
 REPEATS = 5
+POOL_FROM = 200_000  # populations this big are written by two processes
 
 
 def setup():
@@ -54,16 +55,31 @@ def store():
 
 # --- children: each runs in a fresh process, with CODE's code ----------------------------------------
 
-def child_populate(count):
-    """``count`` live drafts through the store's save script, in pipelines of 1,000."""
+def child_populate(count, workers=2):
+    """``count`` live drafts through the store's save script, by ``workers`` processes."""
+    import multiprocessing
+
+    if count < POOL_FROM:
+        return {"drafts": _populate(0, count)}
+    share = -(-count // workers)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        made = pool.starmap(_populate, [(start, min(count, start + share)) for start in range(0, count, share)])
+    return {"drafts": sum(made)}
+
+
+def _populate(first, end):
+    """Drafts number ``first`` to ``end`` (excluded), in pipelines of 1,000."""
+    from django.db import connections
+
     from sessions_store.drafts import Draft, Owner
     from sessions_store.redis_scripts import SAVE, script
 
+    connections.close_all()
     drafts = store()
-    made = 0
-    while made < count:
+    made = first
+    while made < end:
         pipe = drafts.redis.pipeline(transaction=False)
-        for n in range(made, min(count, made + 1000)):
+        for n in range(made, min(end, made + 1000)):
             owner = Owner(key=f"u:{n % 500 + 1}" if n % 3 else f"a:token{n % 997}", user_agent_hash="x")
             draft = Draft.new(owner=owner, metadata={"user_agent": "bench", "ip_address": "127.0.0.1", "platform": "Linux"})
             step = STEPS[n % 4]
@@ -80,8 +96,8 @@ def child_populate(count):
             keys, args = drafts.save_command(draft)
             script(SAVE)(keys=keys, args=args, client=pipe)
         pipe.execute()
-        made = min(count, made + 1000)
-    return {"drafts": made}
+        made = min(end, made + 1000)
+    return made - first
 
 
 def child_admin():
