@@ -1,19 +1,23 @@
-"""Benchmark: `cleanup_drafts` over 100,000 and 1,000,000 expired index entries, and the drafts
-admin list page with 100,000 live drafts.
+"""Benchmark: the drafts admin (list, filters, search) with 100,000 and 1,000,000 live drafts, the
+search index's bytes per draft, then `cleanup_drafts` once those drafts have expired.
 
-    .venv/bin/python bench/drafts_admin_cleanup.py                 # 100k and 1M, admin with 100k
-    .venv/bin/python bench/drafts_admin_cleanup.py --sizes 10000 --admin-drafts 10000   # quick
+    .venv/bin/python bench/drafts_admin_cleanup.py                          # 100k and 1M
+    .venv/bin/python bench/drafts_admin_cleanup.py --sizes 10000            # quick
+    git archive <commit> | tar -x -C /tmp/before                             # before/after, one run:
+    .venv/bin/python bench/drafts_admin_cleanup.py --baseline /tmp/before
 
 Runs against its own embedded Redis and SQLite under var/bench/ (or REDIS_URL / DATABASE_URL if
-set: it FLUSHES that Redis database). Entries are written with the store's own save script, so
-the indexes and tombstones are exactly what the app writes; "expired" entries are drafts whose
-record was then deleted (as Redis expiry does) with the app clock moved past their expiry.
-Each cleanup runs in a fresh process, which reports its own peak RSS.
+set: it FLUSHES that Redis database). Drafts are written with the store's own save script, so the
+indexes and tombstones are exactly what the app writes; they "expire" by having their records
+deleted (as Redis expiry does) with the app clock moved past their expiry. Every step runs in a
+fresh process whose code is this checkout's or, with --baseline, that directory's (an export of
+an earlier commit), alternating, against the same Redis: a before/after from one run.
 """
 
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -22,11 +26,15 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+CODE = Path(os.environ.get("BENCH_CODE_ROOT", ROOT))  # whose code a child process runs
+sys.path.insert(0, str(CODE))
 os.environ.setdefault("VAR_DIR", str(ROOT / "var" / "bench"))
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DRAFT_LOG_LEVEL", "WARNING")  # measure the work, not a million log lines
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wizard_site.settings")
+os.environ.setdefault("REDIS_SOCKET_TIMEOUT", "120")  # a batch of a loaded machine may take seconds
+STEPS = ["details", "requirements", "sources", "review"]
+REPEATS = 5
 
 
 def setup():
@@ -39,154 +47,278 @@ def setup():
     django.setup()
 
 
-def populate(store, count, *, live):
-    """``count`` drafts through the store's save script, in pipelines of 1,000."""
-    from sessions_store.drafts import Draft, Owner
+def store():
+    from sessions_store.store import get_draft_store
 
-    redis = store.redis
-    steps = ["details", "requirements", "sources", "review"]
-    made = 0
-    while made < count:
-        pipe = redis.pipeline(transaction=False)
-        ids = []
-        for n in range(made, min(count, made + 1000)):
-            owner = Owner(key=f"u:{n % 500 + 1}" if n % 3 else f"a:token{n % 997}", user_agent_hash="x")
-            draft = Draft.new(owner=owner, metadata={"user_agent": "bench", "ip_address": "127.0.0.1", "platform": "Linux"})
-            step = steps[n % 4]
-            draft.wizard["step"] = step
-            draft.wizard["step_data"]["details"] = {
-                "details-project_name": [f"Project {n}"],
-                "details-client_name": [f"Client {n % 1000}"],
-                "details-client_email": [f"client{n % 1000}@example.com"],
-                "details-building_type": ["commercial"],
-                "details-square_footage": ["1200"],
-                "details-priority": ["medium"],
-            }
-            draft.validation = {name: True for name in steps[: steps.index(step)]}
-            _save_in_pipeline(store, draft, pipe)
-            ids.append(draft.id)
-        pipe.execute()
-        if not live:
-            # What Redis expiry leaves: no record, a tombstone with DRAFT_TOMBSTONE_TTL to go.
-            from django.conf import settings
-
-            pipe = redis.pipeline(transaction=False)
-            pipe.delete(*[store.key("draft", draft_id) for draft_id in ids])
-            for draft_id in ids:
-                pipe.expire(store.key("tomb", draft_id), settings.DRAFT_TOMBSTONE_TTL)
-            pipe.execute()
-        made += len(ids)
-    return made
+    return get_draft_store()
 
 
-def _save_in_pipeline(store, draft, pipe):
+# --- children: each runs in a fresh process, with CODE's code ----------------------------------------
+
+def child_populate(count):
+    """``count`` live drafts through the store's save script, in pipelines of 1,000. The script's
+    keys and arguments come from the store's own ``save_command`` for one template draft per step
+    and owner kind, with the id, the owner and the names put in per draft (a million drafts built
+    one by one took the best part of an hour on this machine)."""
+    import uuid
+
     from sessions_store.redis_scripts import SAVE, script
 
-    keys, args = store.save_command(draft)
-    script(SAVE)(keys=keys, args=args, client=pipe)
+    drafts = store()
+    templates = {(step, kind): _template(drafts, step, kind) for step in STEPS for kind in ("u", "a")}
+    made = 0
+    while made < count:
+        pipe = drafts.redis.pipeline(transaction=False)
+        for n in range(made, min(count, made + 1000)):
+            kind = "u" if n % 3 else "a"
+            marks = {
+                TEMPLATE_ID: str(uuid.uuid4()),
+                "OWNR": str(n % 500 + 1) if kind == "u" else f"{n % 997}",
+                "PNUM": str(n), "pnum": str(n), "CNUM": str(n % 1000), "cnum": str(n % 1000),
+            }
+            keys, args = templates[(STEPS[n % 4], kind)]
+            script(SAVE)(keys=[_fill(key, marks) for key in keys], args=[_fill(arg, marks) for arg in args], client=pipe)
+        pipe.execute()
+        made = min(count, made + 1000)
+    return {"drafts": made}
 
 
-def child_cleanup(batch_size, travel_seconds):
-    """Runs in a fresh process: one cleanup, then its wall time and peak RSS as JSON."""
-    import resource
-
-    setup()
-    from django.core.management import call_command
-
-    from sessions_store import clock
-
-    clock.travel(timedelta(seconds=travel_seconds))
-    started = time.perf_counter()
-    call_command("cleanup_drafts", batch_size=batch_size, verbosity=1)
-    elapsed = time.perf_counter() - started
-    print(json.dumps({"seconds": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+TEMPLATE_ID = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"
 
 
-def run_cleanup(batch_size):
-    from django.conf import settings
+def _template(drafts, step, kind):
+    from sessions_store.drafts import Draft, Owner
 
-    out = subprocess.run(
-        [sys.executable, __file__, "--child-cleanup", str(batch_size), str(settings.SESSION_TTL + 60)],
-        capture_output=True, text=True, check=True,
-    )
-    lines = out.stdout.strip().splitlines()
-    return json.loads(lines[-1]), lines[-2] if len(lines) > 1 else ""
+    owner = Owner(key="u:OWNR" if kind == "u" else "a:tokenOWNR", user_agent_hash="x")
+    draft = Draft.new(owner=owner, metadata={"user_agent": "bench", "ip_address": "127.0.0.1", "platform": "Linux"})
+    draft.id = TEMPLATE_ID
+    draft.wizard["step"] = step
+    draft.wizard["step_data"]["details"] = {
+        "details-project_name": ["Project PNUM"],
+        "details-client_name": ["Client CNUM"],
+        "details-client_email": ["clientCNUM@example.com"],
+        "details-building_type": ["commercial"],
+        "details-square_footage": ["1200"],
+        "details-priority": ["medium"],
+    }
+    draft.validation = {name: True for name in STEPS[: STEPS.index(step)]}
+    return drafts.save_command(draft)
 
 
-def admin_timings(store, repeats=5):
+def _fill(value, marks):
+    if isinstance(value, bytes):
+        return _fill(value.decode(), marks).encode()
+    if not isinstance(value, str):
+        return value
+    for mark, text in marks.items():
+        value = value.replace(mark, text)
+    return value
+
+
+def child_admin():
+    """Each admin page REPEATS times through Django's test client: median and first (cold), ms."""
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client
 
     call_command("migrate", verbosity=0)
+    drafts = store()
     User = get_user_model()
     admin, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_staff": True, "is_superuser": True})
     client = Client()
     client.force_login(admin)
-    total = store.redis.zcard(store.key("index"))
+    some_id = drafts.redis.zrange(drafts.key("index"), 0, 0)[0].decode()
     cases = {
         "first page, newest activity": "",
         "page 1,000 (deep)": "?p=1000",
         "sorted by created": "?o=-created",
         "filter: step": "?step=sources",
+        "filter: step, page 2": "?step=sources&p=2",
         "filter: step + owner kind": "?step=sources&kind=user",
+        "filter: step + owner kind, page 2": "?step=sources&kind=user&p=2",
+        "filter: step, sorted by created": "?step=sources&o=-created",
+        "search: project name": "?q=project 4242",
         "search: client name": "?q=client 42",
-        "search: draft id prefix": "?q=" + store.redis.zrange(store.key("index"), 0, 0)[0].decode()[:13],
+        "search: client email": "?q=client42@example.com",
+        "search: draft id prefix": "?q=" + some_id[:13],
     }
     results = {}
     for label, query in cases.items():
-        times = []
-        for _ in range(repeats):
-            started = time.perf_counter()
+        times, cpu = [], []
+        for _ in range(REPEATS):
+            started, used = time.perf_counter(), cpu_seconds(drafts.redis)
             response = client.get("/admin/sessions_store/draftrecord/" + query, HTTP_HOST="127.0.0.1")
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((cpu_seconds(drafts.redis) - used) * 1000)
             assert response.status_code == 200, response.status_code
-        results[label] = statistics.median(times)
-    return total, results
+        results[label] = {"p50": statistics.median(times), "first": times[0], "cpu_p50": statistics.median(cpu)}
+    return results
+
+
+def cpu_seconds(redis):
+    """CPU used so far by this process and by the Redis server (which only the benchmark uses):
+    on a machine this busy, wall time mostly measures the wait for a core."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    server = redis.info("cpu")
+    return own.ru_utime + own.ru_stime + server["used_cpu_user"] + server["used_cpu_sys"]
+
+
+def child_cleanup(batch_size, travel_seconds):
+    """One cleanup with the clock moved past every draft's expiry: wall time and peak RSS."""
+    from django.core.management import call_command
+
+    from sessions_store import clock
+
+    clock.travel(timedelta(seconds=travel_seconds))
+    started, used = time.perf_counter(), cpu_seconds(store().redis)
+    call_command("cleanup_drafts", batch_size=batch_size, verbosity=1)
+    elapsed, used = time.perf_counter() - started, cpu_seconds(store().redis) - used
+    return {"seconds": elapsed, "cpu_seconds": used, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+CHILDREN = {"populate": child_populate, "admin": child_admin, "cleanup": child_cleanup}
+
+
+def run_child(code, name, *args):
+    """A child step with ``code``'s code; its result (the last line it prints, JSON)."""
+    env = {**os.environ, "BENCH_CODE_ROOT": str(code)}
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", name, *map(str, args)], capture_output=True, text=True, env=env
+    )
+    if out.returncode:
+        sys.exit(f"{name} ({code}) failed:\n{out.stderr[-3000:]}")
+    lines = out.stdout.strip().splitlines()
+    return json.loads(lines[-1]), "\n".join(lines[:-1])
+
+
+# --- the parent: this checkout's code, for Redis housekeeping only --------------------------------
+
+def search_index_bytes(redis):
+    """MEMORY USAGE of the search index's keys, and INFO used_memory freed by deleting them."""
+    keys = list(redis.scan_iter(match="*search*", count=10_000))
+    pipe = redis.pipeline(transaction=False)
+    for key in keys:
+        pipe.memory_usage(key, samples=0)
+    usage = sum(pipe.execute())
+    before = redis.info("memory")["used_memory"]
+    for start in range(0, len(keys), 1000):
+        redis.delete(*keys[start : start + 1000])
+    return usage, before - redis.info("memory")["used_memory"], len(keys)
+
+
+def expire_all(drafts):
+    """What Redis expiry does to every draft: no record, a tombstone with DRAFT_TOMBSTONE_TTL to go."""
+    from django.conf import settings
+
+    redis = drafts.redis
+    ids = [member.decode() for member in redis.zrange(drafts.key("index"), 0, -1)]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        pipe = redis.pipeline(transaction=False)
+        pipe.delete(*[drafts.key("draft", draft_id) for draft_id in chunk])
+        for draft_id in chunk:
+            pipe.expire(drafts.key("tomb", draft_id), settings.DRAFT_TOMBSTONE_TTL)
+        pipe.execute()
+    return len(ids)
+
+
+def measure(code, size, batch_size, search_memory):
+    """Populate ``size`` live drafts, time the admin, then expire them all and time the cleanup."""
+    from django.conf import settings
+
+    drafts = store()
+    redis = drafts.redis
+    redis.flushdb(asynchronous=True)
+    started = time.perf_counter()
+    run_child(code, "populate", size)
+    row = {"populate": time.perf_counter() - started, "used_live": redis.info("memory")["used_memory"]}
+    row["admin"], _ = run_child(code, "admin")
+    if not search_memory:  # MEMORY USAGE only; the freed bytes need a population of their own
+        keys = list(redis.scan_iter(match="*search*", count=10_000))
+        pipe = redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.memory_usage(key, samples=0)
+        row["search_bytes"] = (sum(pipe.execute()), None, len(keys))
+    expire_all(drafts)
+    row["used_before"] = redis.info("memory")["used_memory"]
+    row["cleanup"], row["summary"] = run_child(code, "cleanup", batch_size, settings.SESSION_TTL + 60)
+    row["used_after"] = redis.info("memory")["used_memory"]
+    assert redis.zcard(drafts.key("index")) == 0, "index not emptied"
+    row["search_left"] = len(list(redis.scan_iter(match="*search*", count=10_000)))
+    if search_memory:
+        # Measured on a second population (the cleanup above emptied the index).
+        redis.flushdb(asynchronous=True)
+        run_child(code, "populate", size)
+        row["search_bytes"] = search_index_bytes(redis)
+    redis.flushdb(asynchronous=True)
+    return row
+
+
+def report(rows, sizes, labels):
+    print("\n### Drafts admin list page (ms: wall median of 5 / wall of the first / CPU median, app + Redis; in-process test client)\n")
+    header = " | ".join(f"{label} {size:,}" for size in sizes for label in labels)
+    print(f"| page | {header} |")
+    print("|---|" + "---:|" * (len(sizes) * len(labels)))
+    for page in rows[(labels[-1], sizes[0])]["admin"]:
+        cells = []
+        for size in sizes:
+            for label in labels:
+                timing = rows[(label, size)]["admin"].get(page) if (label, size) in rows else None
+                cells.append(f"{timing['p50']:.1f} / {timing['first']:.1f} / {timing['cpu_p50']:.1f}" if timing else "—")
+        print(f"| {page} | " + " | ".join(cells) + " |")
+    print("\n### `cleanup_drafts` of those drafts once expired\n")
+    print("| code | expired entries | cleanup (s) | entries/s | CPU s (command + Redis) | entries per CPU-second | peak RSS (MB) | Redis used: live → expired → after cleanup (MB) | search keys left |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size in sizes:
+        for label in labels:
+            if (label, size) not in rows:
+                continue
+            row = rows[(label, size)]
+            seconds = row["cleanup"]["seconds"]
+            print(
+                f"| {label} | {size:,} | {seconds:.1f} | {size / seconds:,.0f} | {row['cleanup']['cpu_seconds']:.1f} "
+                f"| {size / row['cleanup']['cpu_seconds']:,.0f} | {row['cleanup']['max_rss_mb']:.0f} "
+                f"| {row['used_live'] / 1e6:,.0f} → {row['used_before'] / 1e6:,.0f} → {row['used_after'] / 1e6:,.0f} | {row['search_left']} |"
+            )
+    print("\n### Search index per live draft\n")
+    print("| code | drafts | keys | MEMORY USAGE sum (bytes/draft) | used_memory freed by deleting it (bytes/draft) |")
+    print("|---|---:|---:|---:|---:|")
+    for size in sizes:
+        for label in labels:
+            if "search_bytes" in rows.get((label, size), {}):
+                usage, freed, keys = rows[(label, size)]["search_bytes"]
+                freed = f"{freed / size:.0f}" if freed is not None else "—"
+                print(f"| {label} | {size:,} | {keys:,} | {usage / size:.0f} | {freed} |")
+    for (label, size), row in rows.items():
+        print(f"<!-- {label} {size:,}: {row['summary'].strip()} -->")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
-    parser.add_argument("--admin-drafts", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument("--child-cleanup", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", type=Path, help="an export of an earlier commit, measured alongside")
+    parser.add_argument("--baseline-sizes", type=int, nargs="*", help="sizes the baseline is measured at (default: all)")
+    parser.add_argument("--freed-bytes", action="store_true", help="also measure the search index by deleting it (one more population per size)")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child_cleanup:
-        return child_cleanup(*args.child_cleanup)
-
     setup()
-    from sessions_store.store import get_draft_store
-
-    store = get_draft_store()
-    redis = store.redis
-    print(f"# cleanup_drafts, batch size {args.batch_size}")
-    print("| expired index entries | populate (s) | cleanup (s) | entries/s | peak RSS of the run (MB) | Redis used before → after (MB) |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    if args.child:
+        name, *values = args.child
+        print(json.dumps(CHILDREN[name](*map(int, values))))
+        return
+    trees = ([("before", args.baseline.resolve())] if args.baseline else []) + [("after" if args.baseline else "this", ROOT)]
+    rows = {}
     for size in args.sizes:
-        redis.flushdb(asynchronous=True)
-        started = time.perf_counter()
-        populate(store, size, live=False)
-        populated = time.perf_counter() - started
-        before = redis.info("memory")["used_memory"] / 1e6
-        result, summary = run_cleanup(args.batch_size)
-        after = redis.info("memory")["used_memory"] / 1e6
-        assert redis.zcard(store.key("index")) == 0, "index not emptied"
-        print(
-            f"| {size:,} | {populated:.1f} | {result['seconds']:.1f} | {size / result['seconds']:,.0f} "
-            f"| {result['max_rss_mb']:.0f} | {before:.0f} → {after:.0f} |"
-        )
-        print(f"<!-- {summary} -->")
-
-    redis.flushdb(asynchronous=True)
-    populate(store, args.admin_drafts, live=True)
-    total, results = admin_timings(store)
-    print(f"\n# Drafts admin list page, {total:,} live drafts (median of 5, ms, in-process test client)")
-    print("| page | ms |")
-    print("|---|---:|")
-    for label, ms in results.items():
-        print(f"| {label} | {ms:.1f} |")
-    redis.flushdb(asynchronous=True)
+        for label, code in trees:
+            if label == "before" and args.baseline_sizes is not None and size not in args.baseline_sizes:
+                continue
+            started = time.perf_counter()
+            rows[(label, size)] = measure(code, size, args.batch_size, search_memory=args.freed_bytes)
+            print(f"# {label} {size:,}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+            print(json.dumps({"label": label, "size": size, **rows[(label, size)]}), file=sys.stderr, flush=True)
+    print(f"# batch size {args.batch_size}; load average at the end: {os.getloadavg()[0]:.1f}")
+    report(rows, args.sizes, [label for label, _ in trees])
 
 
 if __name__ == "__main__":

@@ -1,68 +1,114 @@
-"""Staff queries of the Redis draft store: one page of drafts, read from the indexes."""
+"""Staff queries of the Redis draft store: one page of drafts, read from the indexes.
+
+Search is token-prefix search: a draft is found when every word of the query starts one of its
+words (the describer's search text, lowercased; an email is also a word by its domain), or, for a
+single word of 6 or more hex digits, when its id starts with it. The index is a B+tree of small
+sorted sets read with ZRANGEBYLEX (redis_scripts._SEARCH_INDEX): O(log n + k).
+"""
 
 import hashlib
+import re
 
 from .connection import make_key, redis, unavailable_on_redis_error
+from .redis_scripts import INTERSECTION_PAGE, SEARCH, script
 
 SORT_INDEXES = {"last_activity": "index", "created": "index:created"}
-SEARCH_LIMIT = 2000
+SEARCH_LIMIT = 2000  # drafts a search finds at most
+SEARCH_READ_LIMIT = 20000  # index entries a search reads at most (its driver word's range)
+WORD_BYTES = 40  # a word is cut there: index entries stay under Redis' 64-byte compact-encoding limit
+INTERSECTION_SECONDS = 30  # a filtered page's intersection is reused this long while paging
+_EDGES = "\"'()[]{}<>.,;:!?*/\\`~^|"
+_ID_PREFIX = re.compile(r"[0-9a-f-]+")
+
+
+def search_words(text, *, emails=True):
+    """The words staff search finds a draft by (or a query looks for): lowercase, split at white
+    space, trimmed of punctuation at their ends, cut at WORD_BYTES bytes; with ``emails``, an
+    email also gives its domain ("ops@kestrel.example" and "kestrel.example")."""
+    cleaned = "".join(ch if ch.isprintable() and ch != "|" else " " for ch in text.lower())
+    words = []
+    for raw in cleaned.split():
+        word = raw.strip(_EDGES)
+        for variant in [word, word.rsplit("@", 1)[1]] if emails and "@" in word else [word]:
+            variant = variant.encode()[:WORD_BYTES].decode(errors="ignore")
+            if variant and variant not in words:
+                words.append(variant)
+    return words
+
+
+def id_range(word):
+    """``(low, high)``: the 16-byte ids that start with ``word``'s hex digits, when it has 6 to 32."""
+    digits = word.replace("-", "")
+    if not _ID_PREFIX.fullmatch(word) or not 6 <= len(digits) <= 32:
+        return b"", b""
+    return bytes.fromhex(digits.ljust(32, "0")), bytes.fromhex(digits.ljust(32, "f"))
 
 
 class AdminQueries:
     @unavailable_on_redis_error
     def page(self, *, sort="-last_activity", step=None, kind=None, query=None, number=1, per_page=50):
-        """Filters intersect the step / kind indexes with the sort index on the server (a
-        short-lived key). A search walks the ``search`` set with ZSCAN MATCH and keeps at most
-        SEARCH_LIMIT hits."""
+        """A search reads the token-prefix index and keeps at most SEARCH_LIMIT hits. Without one,
+        a page is one range of a sorted set: the sort index, a filter index itself when it is sorted
+        the same way, or the intersection of the sort index with the filters (kept a short while,
+        so that paging reuses it)."""
         descending = sort.startswith("-")
-        sort_key = make_key(SORT_INDEXES.get(sort.lstrip("-"), "index"))
+        sort_name = sort.lstrip("-")
+        sort_key = make_key(SORT_INDEXES.get(sort_name, "index"))
         filters = []
         if step:
             filters.append(make_key("index", f"step:{step}"))
         if kind:
             filters.append(make_key("index", f"kind:{kind}"))
-        client = redis()
         start = (number - 1) * per_page
         if query:
-            ids = self._search(query.strip().lower())
-            if not ids:
-                return 0, []
-            pipe = client.pipeline(transaction=False)
-            pipe.zmscore(sort_key, ids)
-            for key in filters:
-                pipe.zmscore(key, ids)
-            scores, *filter_scores = pipe.execute()
-            hits = [
-                (score, draft_id)
-                for index, (draft_id, score) in enumerate(zip(ids, scores))
-                if score is not None and all(f[index] is not None for f in filter_scores)
-            ]
-            hits.sort(reverse=descending)
-            total = len(hits)
-            page_ids = [draft_id for _, draft_id in hits[start : start + per_page]]
+            total, page_ids = self._search_page(query, sort_key, filters, descending, start, per_page)
+        elif len(filters) == 1 and sort_key == make_key("index"):
+            # The per-step and per-kind indexes are scored by last activity too: no intersection.
+            total, page_ids = self._range(filters[0], descending, start, per_page)
+        elif filters:
+            total, page_ids = self._intersection_page(sort_key, filters, descending, start, per_page)
         else:
-            source = sort_key
-            if filters:
-                source = make_key("tmp", hashlib.sha1("|".join([sort_key, *filters]).encode()).hexdigest())
-                pipe = client.pipeline(transaction=True)
-                pipe.zinterstore(source, {sort_key: 1, **{key: 0 for key in filters}})
-                pipe.expire(source, 5)
-                pipe.execute()
-            pipe = client.pipeline(transaction=False)
-            pipe.zcard(source)
-            (pipe.zrevrange if descending else pipe.zrange)(source, start, start + per_page - 1)
-            total, raw_ids = pipe.execute()
-            page_ids = [item.decode() for item in raw_ids]
+            total, page_ids = self._range(sort_key, descending, start, per_page)
         # Entries whose record has expired stay in the index until cleanup_drafts counts them;
         # they are not shown, and not counted where we can see them.
         drafts, gone = self._fetch(page_ids)
         return total - len(gone), drafts
 
-    def _search(self, text):
-        pattern = "*" + "".join("\\" + ch if ch in "*?[]\\^" else ch for ch in text) + "*"
-        found = []
-        for member, _ in redis().zscan_iter(make_key("search"), match=pattern, count=1000):
-            found.append(member.decode().rsplit("|", 1)[-1])
-            if len(found) >= SEARCH_LIMIT:
-                break
-        return found
+    def _range(self, key, descending, start, per_page):
+        pipe = redis().pipeline(transaction=False)
+        pipe.zcard(key)
+        (pipe.zrevrange if descending else pipe.zrange)(key, start, start + per_page - 1)
+        total, raw_ids = pipe.execute()
+        return total, [item.decode() for item in raw_ids]
+
+    def _intersection_page(self, sort_key, filters, descending, start, per_page):
+        result = make_key("tmp", hashlib.sha1("|".join([sort_key, *filters]).encode()).hexdigest())
+        args = [INTERSECTION_SECONDS, start, start + per_page - 1, "desc" if descending else "asc"]
+        total, *raw_ids = script(INTERSECTION_PAGE)(keys=[result, sort_key, *filters], args=args)
+        return total, [item.decode() for item in raw_ids]
+
+    def _search_page(self, query, sort_key, filters, descending, start, per_page):
+        ids = self._search(query)
+        if not ids:
+            return 0, []
+        pipe = redis().pipeline(transaction=False)
+        pipe.zmscore(sort_key, ids)
+        for key in filters:
+            pipe.zmscore(key, ids)
+        scores, *filter_scores = pipe.execute()
+        hits = [
+            (score, draft_id)
+            for index, (draft_id, score) in enumerate(zip(ids, scores))
+            if score is not None and all(f[index] is not None for f in filter_scores)
+        ]
+        hits.sort(reverse=descending)
+        return len(hits), [draft_id for _, draft_id in hits[start : start + per_page]]
+
+    def _search(self, query):
+        words = search_words(query, emails=False)
+        if not words:
+            return []
+        low, high = id_range(words[0]) if len(words) == 1 else (b"", b"")
+        args = [make_key(""), SEARCH_READ_LIMIT, SEARCH_LIMIT, low, high, *words]
+        _cut, *ids = script(SEARCH)(keys=[], args=args)
+        return [item.decode() for item in ids]

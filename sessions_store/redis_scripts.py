@@ -13,7 +13,9 @@ Key layout (every key under the ``drafts`` cache alias's prefix, see connection.
   ``index:kind:<kind>``   ... by last activity, per owner kind (user / anonymous).
 - ``owner:<key>``         sorted set of one owner's draft ids by last activity.
 - ``uploads:<key>``       hash of one owner's draft ids -> bytes of their files (drafts with files).
-- ``search``              sorted set of "<search text>|<id>" entries for staff search (ZSCAN).
+- ``search:buckets``, ``search:b:<sha1>``  staff search's token-prefix index (see _SEARCH_INDEX);
+  ``search``              the previous release's "<search text>|<id>" set, emptied as drafts are
+                          saved or forgotten.
 - ``discarded:<id>``      a discarded draft's record, set aside for DRAFT_RESTORE_SECONDS: out of
                           every index, and brought back by RESTORE. Its tombstone then also holds
                           when it was discarded ("d") and until when it can be restored ("r").
@@ -90,15 +92,71 @@ count_tail()
 return {raw, tomb, ttl, locked, uploads, before}
 """
 
+# --- staff search (issue 14) ---------------------------------------------------------------------
+# Token-prefix search in O(log n + k): one entry per word of a draft's search text, "<word>\0<id>",
+# and one for the id itself, "\0<id>" (a UUID as its 16 bytes), read with ZRANGEBYLEX. A sorted set
+# that big would be a skiplist at ~150 bytes an entry, so the entries live in a B+tree of small
+# sorted sets instead: ``search:b:<sha1 of its lower bound>`` holds at most 127 entries (Redis keeps
+# a sorted set of up to 128 members of up to 64 bytes in its compact listpack encoding, about the
+# entry's length + 4 bytes each), and ``search:buckets`` holds every bucket's lower bound but the
+# first one's (""). A full bucket splits in two, bounded by the shortest prefix that separates them.
+# The words (the tombstone's "q") are the describer's search text as the store cut it: lowercase,
+# space separated, each at most 40 bytes (redis_admin.search_words).
+_SEARCH_INDEX = r"""
+local function search_bin(id)
+  local hex = string.gsub(id, '-', '')
+  if #hex ~= 32 or string.find(hex, '[^0-9a-f]') then return id end
+  return (string.gsub(hex, '..', function(h) return string.char(tonumber(h, 16)) end))
+end
+local function search_members(q, id)
+  local bin = search_bin(id)
+  local members = {['\0' .. bin] = true}
+  for word in string.gmatch(q, '%S+') do members[word .. '\0' .. bin] = true end
+  return members
+end
+local function search_bucket(prefix, member)
+  local below = redis.call('ZREVRANGEBYLEX', prefix .. 'search:buckets', '[' .. member, '-', 'LIMIT', 0, 1)
+  local bound = below[1] or ''
+  return prefix .. 'search:b:' .. redis.sha1hex(bound), bound
+end
+local function search_add(prefix, member)
+  local key = search_bucket(prefix, member)
+  redis.call('ZADD', key, 0, member)
+  if redis.call('ZCARD', key) < 128 then return end
+  local upper = redis.call('ZRANGE', key, 64, -1)
+  local last, first, n = redis.call('ZRANGE', key, 63, 63)[1], upper[1], 1
+  while n <= #last and string.byte(first, n) == string.byte(last, n) do n = n + 1 end
+  local bound = string.sub(first, 1, n)
+  local scored = {}
+  for i, member in ipairs(upper) do scored[2 * i - 1] = 0; scored[2 * i] = member end
+  redis.call('ZREM', key, unpack(upper))
+  redis.call('ZADD', prefix .. 'search:b:' .. redis.sha1hex(bound), unpack(scored))
+  redis.call('ZADD', prefix .. 'search:buckets', 0, bound)
+end
+local function search_remove(prefix, member)
+  local key, bound = search_bucket(prefix, member)
+  if redis.call('ZREM', key, member) == 1 and bound ~= '' and redis.call('EXISTS', key) == 0 then
+    redis.call('ZREM', prefix .. 'search:buckets', bound)
+  end
+end
+local function search_reindex(prefix, id, old, new)
+  local before = old and search_members(old, id) or {}
+  local after = new and search_members(new, id) or {}
+  for member in pairs(before) do if not after[member] then search_remove(prefix, member) end end
+  for member in pairs(after) do if not before[member] then search_add(prefix, member) end end
+end
+"""
+
 # Compare-and-set on the write counter, then the draft, its tombstone and every index at once.
 # The tombstone holds what the indexes need once the draft itself is gone: owner ("o"), step
-# ("s"), owner kind ("k") and search entry ("q"). Saving moves the draft between per-owner,
+# ("s"), owner kind ("k") and search words ("q"). Saving moves the draft between per-owner,
 # per-step and per-kind indexes by comparing with it, so every index stays exact. Records of
 # schema 1 named the write counter "version".
 # KEYS: draft, tomb, index, index:created, index:expiry, owner, step, kind, search
 # ARGV: expected writes (-1 = create), payload, ttl, tomb ttl, activity, draft id, tomb json,
-#       created, expires, search entry, key prefix, owner key, step, kind, counts (see _COUNT)
+#       created, expires, search words, key prefix, owner key, step, kind, counts (see _COUNT)
 _SAVE_BODY = """
+local indexed = nil  -- the search words indexed for this draft so far (nil: none)
 local current = redis.call('GET', KEYS[1])
 local expected = tonumber(ARGV[1])
 if expected < 0 then
@@ -117,7 +175,8 @@ if old then
     if t['o'] and t['o'] ~= ARGV[12] then redis.call('ZREM', ARGV[11] .. 'owner:' .. t['o'], id) end
     if t['s'] and t['s'] ~= ARGV[13] then redis.call('ZREM', ARGV[11] .. 'index:step:' .. t['s'], id) end
     if t['k'] and t['k'] ~= ARGV[14] then redis.call('ZREM', ARGV[11] .. 'index:kind:' .. t['k'], id) end
-    if t['q'] and t['q'] ~= ARGV[10] then redis.call('ZREM', KEYS[9], t['q']) end
+    if t['q'] and string.find(t['q'], '|', 1, true) then redis.call('ZREM', KEYS[9], t['q'])
+    elseif expected >= 0 then indexed = t['q'] end
   end
 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
@@ -129,7 +188,6 @@ redis.call('ZADD', KEYS[6], ARGV[5], id)
 redis.call('EXPIRE', KEYS[6], ARGV[4])
 redis.call('ZADD', KEYS[7], ARGV[5], id)
 redis.call('ZADD', KEYS[8], ARGV[5], id)
-redis.call('ZADD', KEYS[9], 0, ARGV[10])
 -- Issue 12: the draft's upload bytes (the tombstone's "b") in its owner's uploads:<owner>.
 local fine, new = pcall(cjson.decode, ARGV[7])
 local bytes = (fine and type(new) == 'table' and tonumber(new['b'])) or 0
@@ -144,6 +202,7 @@ if bytes > 0 then
 else
   redis.call('HDEL', uploads, id)
 end
+search_reindex(ARGV[11], id, indexed, ARGV[10])
 """
 # --- Issue 12: an owner's live drafts are capped when one is created. ARGV[15] (a tail only
 # SAVE reads; RESTORE's own ARGV[15] is unrelated): the cap, 0 = none. The owner index can still
@@ -158,7 +217,7 @@ if tonumber(ARGV[1]) < 0 and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap the
   if live >= cap then return -4 end
 end
 """
-SAVE = _COUNT + _OWNER_CAP + _SAVE_BODY + "count_tail()\nreturn 1"
+SAVE = _COUNT + _SEARCH_INDEX + _OWNER_CAP + _SAVE_BODY + "count_tail()\nreturn 1"
 
 # An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count.
 # ARGV[2] is the key prefix; the caller passes now, the age kept and the count kept.
@@ -186,7 +245,8 @@ end
 if t['o'] then redis.call('ZREM', ARGV[2] .. 'owner:' .. t['o'], id) end
 if t['s'] then redis.call('ZREM', ARGV[2] .. 'index:step:' .. t['s'], id); step = t['s'] end
 if t['k'] then redis.call('ZREM', ARGV[2] .. 'index:kind:' .. t['k'], id) end
-if t['q'] then redis.call('ZREM', KEYS[6], t['q']) end
+if t['q'] and string.find(t['q'], '|', 1, true) then redis.call('ZREM', KEYS[6], t['q'])
+elseif t['q'] then search_reindex(ARGV[2], id, t['q'], nil) end
 if t['o'] then redis.call('HDEL', ARGV[2] .. 'uploads:' .. t['o'], id) end  -- issue 12
 local removed = redis.call('ZREM', KEYS[3], id)
 redis.call('ZREM', KEYS[4], id)
@@ -200,7 +260,7 @@ redis.call('ZREM', KEYS[5], id)
 # (it outlives the record by the tombstone TTL). Returns {removed?, step}.
 # KEYS: draft, tomb, index, index:created, index:expiry, search
 # ARGV: draft id, key prefix, mode, now, tombstone ttl, ended max, counts (see _COUNT)
-FORGET = _COUNT + _NOTE_ENDED + """
+FORGET = _COUNT + _SEARCH_INDEX + _NOTE_ENDED + """
 if ARGV[3] == 'expire' and redis.call('EXISTS', KEYS[1]) == 1 then return {0, ''} end
 """ + _UNINDEX + """
 local now, keep = tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -224,13 +284,14 @@ return {removed, step}
 # KEYS: draft, tomb, index, index:created, index:expiry, search, discarded
 # ARGV: draft id, key prefix, restore seconds, now, tombstone ttl, ended max, restorable until,
 #       counts (see _COUNT)
-DISCARD = _COUNT + _NOTE_ENDED + """
+DISCARD = _COUNT + _SEARCH_INDEX + _NOTE_ENDED + """
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 """ + _UNINDEX + """
 if not t['o'] then t['o'] = cjson.decode(raw)['owner'] end
 t['d'] = tonumber(ARGV[4])
 t['r'] = tonumber(ARGV[7])
+t['q'] = nil  -- out of the search index; a restore indexes it again
 redis.call('SET', KEYS[7], raw, 'EX', ARGV[3])
 redis.call('SET', KEYS[2], cjson.encode(t), 'EX', tonumber(ARGV[3]) + tonumber(ARGV[5]))
 redis.call('DEL', KEYS[1])
@@ -243,7 +304,7 @@ return 1
 # clock), written as SAVE writes a new draft (its lifetime restarted), then drops the set-aside
 # record and the ended-drafts entry. -1: nothing set aside; -3: the window has passed.
 # KEYS: SAVE's, discarded   ARGV: SAVE's (expected -1), now, counts (see _COUNT)
-RESTORE = _COUNT + """
+RESTORE = _COUNT + _SEARCH_INDEX + """
 if redis.call('EXISTS', KEYS[10]) == 0 then return -1 end
 local marked = redis.call('GET', KEYS[2])
 local fine, mark = pcall(cjson.decode, marked or '')
@@ -253,6 +314,129 @@ redis.call('DEL', KEYS[10])
 redis.call('ZREM', ARGV[11] .. 'ended:' .. ARGV[12], ARGV[6])
 count_tail()
 return 1
+"""
+
+# Staff search (issue 14): drafts whose words start with every query word, read from the driver
+# word's range (the word whose range spans the fewest buckets) and checked against the other words
+# in the draft's tombstone; with an id range, also the drafts whose id lies in it. Stops after
+# reading ``most read`` entries or finding ``most found`` drafts. Returns {cut short?, ids...}.
+# ARGV: key prefix, most read, most found, id range low, id range high ('' for none), words...
+SEARCH = r"""
+local prefix, most_read, most_found = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local buckets = prefix .. 'search:buckets'
+local read, found, seen, cut = 0, {}, {}, 0
+local words = {}
+for i = 6, #ARGV do words[#words + 1] = ARGV[i] end
+local function uuid(bin)
+  if #bin ~= 16 then return bin end
+  local h = string.gsub(bin, '.', function(c) return string.format('%02x', string.byte(c)) end)
+  return string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-' .. string.sub(h, 13, 16) .. '-' .. string.sub(h, 17, 20) .. '-' .. string.sub(h, 21)
+end
+local function walk(low, high, take)
+  local bound = redis.call('ZREVRANGEBYLEX', buckets, '[' .. low, '-', 'LIMIT', 0, 1)[1]
+  while true do
+    for _, member in ipairs(redis.call('ZRANGEBYLEX', prefix .. 'search:b:' .. redis.sha1hex(bound or ''), '[' .. low, high)) do
+      if read >= most_read or #found >= most_found then cut = 1; return end
+      read = read + 1
+      take(member)
+    end
+    bound = redis.call('ZRANGEBYLEX', buckets, bound and ('(' .. bound) or '-', high, 'LIMIT', 0, 1)[1]
+    if not bound then return end
+  end
+end
+local driver, fewest = nil, nil
+for i, word in ipairs(words) do
+  local spans = redis.call('ZLEXCOUNT', buckets, '[' .. word, '(' .. word .. '\255')
+  if not fewest or spans < fewest or (spans == fewest and #word > #words[driver]) then driver, fewest = i, spans end
+end
+local function matches(id)
+  if #words < 2 then return true end
+  local ok, t = pcall(cjson.decode, redis.call('GET', prefix .. 'tomb:' .. id) or '')
+  if not ok or type(t) ~= 'table' or type(t['q']) ~= 'string' then return false end
+  local q = ' ' .. t['q']
+  for i, word in ipairs(words) do
+    if i ~= driver and not string.find(q, ' ' .. word, 1, true) then return false end
+  end
+  return true
+end
+local function add(bin)
+  if seen[bin] then return end
+  seen[bin] = true
+  local id = uuid(bin)
+  if matches(id) then found[#found + 1] = id end
+end
+if ARGV[4] ~= '' then
+  walk('\0' .. ARGV[4], '[\0' .. ARGV[5], function(member) add(string.sub(member, 2)) end)
+end
+if driver then
+  local word = words[driver]
+  walk(word, '(' .. word .. '\255', function(member) add(string.sub(member, string.find(member, '%z') + 1)) end)
+end
+table.insert(found, 1, cut)
+return found
+"""
+
+# One batch of cleanup (issue 14), in one round trip: the expiry index's entries due by ``now``
+# (at most ``count``). A draft still there (reads slid its TTL) is put back in line; a gone one
+# is forgotten as FORGET "expire" forgets it (the same code, run once per draft).
+# Returns {entries seen, rescheduled, id, step, id, step, ...} of the drafts it forgot.
+# ARGV: key prefix, now, count, tombstone ttl, ended max, session ttl
+EXPIRE_DUE = "local function forget(KEYS, ARGV)\n" + FORGET + """
+end
+local prefix, now = ARGV[1], tonumber(ARGV[2])
+local expiry = prefix .. 'index:expiry'
+local due = redis.call('ZRANGEBYSCORE', expiry, '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {#due, 0}
+for _, id in ipairs(due) do
+  local pttl = redis.call('PTTL', prefix .. 'draft:' .. id)
+  if pttl ~= -2 then
+    redis.call('ZADD', expiry, 'XX', now + (pttl > 0 and pttl / 1000 or tonumber(ARGV[6])), id)
+    out[2] = out[2] + 1
+  else
+    local keys = {prefix .. 'draft:' .. id, prefix .. 'tomb:' .. id, prefix .. 'index', prefix .. 'index:created', expiry, prefix .. 'search'}
+    local result = forget(keys, {id, prefix, 'expire', now, ARGV[4], ARGV[5], 0})  -- 0: no counts (see _COUNT)
+    if result[1] == 1 then out[#out + 1] = id; out[#out + 1] = result[2] end
+  end
+end
+return out
+"""
+
+# A filtered admin page (issue 14): the intersection of the sort index with the filters, kept
+# ``seconds`` under ``result`` (named after the sort and the filters) so that paging through it
+# reuses it instead of intersecting again per request. Returns {total, ids of the page...}.
+# KEYS: result, sort index, filter indexes...   ARGV: seconds kept, start, stop, "desc" or "asc"
+INTERSECTION_PAGE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  local command = {'ZINTERSTORE', KEYS[1], #KEYS - 1}
+  for i = 2, #KEYS do command[#command + 1] = KEYS[i] end
+  command[#command + 1] = 'WEIGHTS'
+  command[#command + 1] = 1
+  for i = 3, #KEYS do command[#command + 1] = 0 end
+  redis.call(unpack(command))
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+local ids = redis.call(ARGV[4] == 'desc' and 'ZREVRANGE' or 'ZRANGE', KEYS[1], ARGV[2], ARGV[3])
+table.insert(ids, 1, redis.call('ZCARD', KEYS[1]))
+return ids
+"""
+
+# Cleanup's tombstone pass (issue 14), one round trip per batch: tombstones of gone drafts that
+# would outlive ``most ttl`` (no expiry, or a longer one) are cut back to the tombstone TTL, or
+# removed when that is 0; "dry" only counts them. Returns how many were stale.
+# ARGV: tomb key prefix, draft key prefix, most ttl, tombstone ttl, "dry" or "", tomb keys...
+TRIM_TOMBSTONES = """
+local stale = 0
+for i = 6, #ARGV do
+  local key = ARGV[i]
+  local ttl = redis.call('TTL', key)
+  if (ttl == -1 or ttl > tonumber(ARGV[3])) and redis.call('EXISTS', ARGV[2] .. string.sub(key, #ARGV[1] + 1)) == 0 then
+    stale = stale + 1
+    if ARGV[5] ~= 'dry' then
+      if tonumber(ARGV[4]) > 0 then redis.call('EXPIRE', key, ARGV[4]) else redis.call('DEL', key) end
+    end
+  end
+end
+return stale
 """
 
 _registered = {}

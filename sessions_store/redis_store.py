@@ -18,13 +18,12 @@ from .describe import get_describer
 from .drafts import Draft, owner_kind
 from .locks import RedisLock
 from .log import logged
-from .redis_admin import AdminQueries
+from .redis_admin import AdminQueries, search_words
 from .redis_scripts import DISCARD, FORGET, LOAD, RESTORE, SAVE, script
-from .redis_upkeep import Upkeep
+from .redis_upkeep import ENDED_MAX, Upkeep
 from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge, EndedDraft, OwnerAtCap
 
 OWNER_LIST_MAX = 200
-ENDED_MAX = 50  # an owner's ended drafts kept (and listed), newest first
 TITLE_MAX = 100
 
 
@@ -34,9 +33,9 @@ def owner_cap(owner_key):
 
 
 def search_entry(draft):
-    """The ``search`` set's member: the describer's search text (lowercase) and the draft id."""
-    text = get_describer().search_text(draft)
-    return f"{text.replace('|', ' ').lower()}|{draft.id}"
+    """The draft's words in the search index (its tombstone's "q"): the describer's search text
+    as staff search cuts it (redis_admin.search_words), space separated."""
+    return " ".join(search_words(get_describer().search_text(draft)))
 
 
 def tomb_fields(raw):

@@ -15,8 +15,10 @@ from . import clock, counters
 from .connection import make_key, redis, unavailable_on_redis_error, unavailable_on_redis_error_gen
 from .describe import get_describer
 from .log import log_action
+from .redis_scripts import EXPIRE_DUE, TRIM_TOMBSTONES, script
 from .store import StoreVitals
 
+ENDED_MAX = 50  # an owner's ended drafts kept (and listed), newest first
 ERROR_BUCKET_TTL = 3600  # per-minute error counters outlive any window vitals() is asked about
 
 
@@ -32,6 +34,21 @@ class ExpiredBatch:
 class Upkeep:
     @unavailable_on_redis_error_gen
     def clear_expired(self, *, batch_size=500, dry_run=False):
+        if dry_run:
+            yield from self._clear_expired_dry_run(batch_size)
+            return
+        while True:
+            # One script per batch: the due entries are read, rescheduled or forgotten in Redis.
+            args = [make_key(""), clock.now().timestamp(), batch_size, settings.DRAFT_TOMBSTONE_TTL, ENDED_MAX, settings.SESSION_TTL]
+            seen, rescheduled, *forgotten = script(EXPIRE_DUE)(keys=[], args=args)
+            if not seen:
+                return
+            pairs = zip(forgotten[::2], forgotten[1::2])
+            batch = ExpiredBatch(seen=seen, rescheduled=rescheduled)
+            batch.expired = self._note_expired([(draft_id.decode(), step.decode()) for draft_id, step in pairs])
+            yield batch
+
+    def _clear_expired_dry_run(self, batch_size):
         client = redis()
         expiry_index = make_key("index", "expiry")
         offset = 0
@@ -42,34 +59,26 @@ class Upkeep:
                 return
             pipe = client.pipeline(transaction=False)
             for draft_id in ids:
-                pipe.pttl(make_key("draft", draft_id))
-            live = {draft_id: pttl for draft_id, pttl in zip(ids, pipe.execute()) if pttl != -2}
-            gone = [draft_id for draft_id in ids if draft_id not in live]
-            batch = ExpiredBatch(seen=len(ids), rescheduled=len(live))
-            if dry_run:
-                steps = self._steps_of(gone)
-                batch.expired = [(draft_id, steps.get(draft_id) or "unknown") for draft_id in gone]
-                offset += len(ids)  # nothing moves out of the index in a dry run
-                yield batch
-                continue
-            if live:
-                # Reads slide a draft's TTL without rewriting the index: put it back in line.
-                client.zadd(
-                    expiry_index,
-                    {draft_id: now + (pttl / 1000 if pttl > 0 else settings.SESSION_TTL) for draft_id, pttl in live.items()},
-                    xx=True,
-                )
-            batch.expired = self._expire_gone(gone)
+                pipe.exists(make_key("draft", draft_id))
+            gone = [draft_id for draft_id, alive in zip(ids, pipe.execute()) if not alive]
+            steps = self._steps_of(gone)
+            batch = ExpiredBatch(seen=len(ids), rescheduled=len(ids) - len(gone))
+            batch.expired = [(draft_id, steps.get(draft_id) or "unknown") for draft_id in gone]
+            offset += len(ids)  # nothing moves out of the index in a dry run
             yield batch
 
     def _expire_gone(self, gone):
         """Forget drafts whose records Redis expired (keeping their tombstones), log and count
         them by step: ``[(draft id, step)]`` of those this call forgot."""
-        expired = []
-        for draft_id, (removed, step) in zip(gone, self._forget(gone, "expire") if gone else []):
-            if removed:  # else another run got it first, or the draft came back to life
-                expired.append((draft_id, step or "unknown"))
-                log_action("expire", draft_id, step=step or "unknown")
+        forgotten = zip(gone, self._forget(gone, "expire") if gone else [])
+        return self._note_expired([(draft_id, step) for draft_id, (removed, step) in forgotten if removed])
+
+    def _note_expired(self, forgotten):
+        """Log and count by step the drafts just forgotten (``[(draft id, step or "")]``); others
+        were got first by another run, or came back to life."""
+        expired = [(draft_id, step or "unknown") for draft_id, step in forgotten]
+        for draft_id, step in expired:
+            log_action("expire", draft_id, step=step)
         if expired:
             pipe = redis().pipeline(transaction=False)
             names = Counter()
@@ -101,26 +110,9 @@ class Upkeep:
         tomb_prefix, draft_prefix = make_key("tomb", "x")[:-1], make_key("draft", "x")[:-1]
 
         def flush(keys):
-            pipe = client.pipeline(transaction=False)
-            for key in keys:
-                pipe.ttl(key)
-                pipe.exists(draft_prefix + key.decode()[len(tomb_prefix):])
-            replies = pipe.execute()
-            stale = [
-                key
-                for key, ttl, draft_exists in zip(keys, replies[::2], replies[1::2])
-                # A minute of slack: a tombstone whose draft just expired has about that TTL left.
-                if not draft_exists and (ttl == -1 or ttl > settings.DRAFT_TOMBSTONE_TTL + 60)
-            ]
-            if stale and not dry_run:
-                pipe = client.pipeline(transaction=False)
-                for key in stale:
-                    if settings.DRAFT_TOMBSTONE_TTL:
-                        pipe.expire(key, settings.DRAFT_TOMBSTONE_TTL)
-                    else:
-                        pipe.delete(key)
-                pipe.execute()
-            return len(keys), len(stale)
+            # A minute of slack: a tombstone whose draft just expired has about that TTL left.
+            args = [tomb_prefix, draft_prefix, settings.DRAFT_TOMBSTONE_TTL + 60, settings.DRAFT_TOMBSTONE_TTL, "dry" if dry_run else ""]
+            return len(keys), script(TRIM_TOMBSTONES)(keys=[], args=args + keys)
 
         batch = []
         for key in client.scan_iter(match=tomb_prefix + "*", count=batch_size):

@@ -20,7 +20,7 @@ from sessions_store.drafts import Draft, Owner, user_agent_hash
 from sessions_store.store import get_draft_store
 
 from .factories import UserFactory
-from .wizard_helpers import complete_until_review, management, start_draft, step_url
+from .wizard_helpers import complete_until_review, management, names_draft, start_draft, step_url
 
 
 LIST_URL = "/admin/sessions_store/draftrecord/"
@@ -109,8 +109,8 @@ def index_memberships(redis, draft_id):
     for key in redis.keys("*index*") + redis.keys("*owner:*"):
         if redis.type(key) == b"zset" and redis.zscore(key, draft_id) is not None:
             found.append(key.decode())
-    for key in redis.keys("*search"):
-        if any(member.decode().endswith(f"|{draft_id}") for member, _ in redis.zscan_iter(key)):
+    for key in redis.keys("*search*"):
+        if redis.type(key) == b"zset" and any(names_draft(member, draft_id) for member, _ in redis.zscan_iter(key)):
             found.append(key.decode())
     return found
 
@@ -193,6 +193,33 @@ def _bulk_draft(store, number, owner_key):
     draft.wizard["step_data"]["details"] = {"details-project_name": [f"Bulk {number:02d}"]}
     draft.validation["details"] = True
     return store.create(draft)
+
+
+def named_drafts(names, owner_key="u:1", step="requirements"):
+    """Drafts straight into the store, one per ``(project name, client name, client email)``."""
+    store = get_draft_store()
+    drafts = []
+    for project_name, client_name, client_email in names:
+        draft = Draft.new(
+            owner=Owner(key=owner_key, user_agent_hash=user_agent_hash("bulk")),
+            metadata={"user_agent": "bulk", "ip_address": "192.0.2.1", "platform": "Linux"},
+        )
+        draft.wizard["step"] = step
+        draft.wizard["step_data"]["details"] = {
+            "details-project_name": [project_name],
+            "details-client_name": [client_name],
+            "details-client_email": [client_email],
+        }
+        drafts.append(store.create(draft))
+    return drafts
+
+
+def search_buckets(redis):
+    """The search index's buckets: ``{key: (entries, encoding)}``."""
+    return {
+        key: (redis.zcard(key), redis.object("encoding", key))
+        for key in redis.scan_iter(match="*search:b:*")
+    }
 
 
 # --- drafts at different steps --------------------------------------------------------------------

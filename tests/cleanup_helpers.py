@@ -24,7 +24,7 @@ from sessions_store.drafts import Draft, Owner, user_agent_hash
 from sessions_store.store import get_draft_store
 
 from .conftest import pdf_bytes, upload
-from .wizard_helpers import management, step_url
+from .wizard_helpers import management, names_draft, step_url
 
 
 SUMMARY = re.compile(
@@ -113,7 +113,7 @@ def keys_mentioning(redis, draft_id):
         if redis.type(key) != b"zset" or b":ended:" in key:
             continue
         for member, _ in redis.zscan_iter(key, count=1000):
-            if draft_id in member.decode():
+            if names_draft(member, draft_id):
                 found.append(key.decode())
     return found
 

@@ -250,6 +250,30 @@ def test_it_pages_fifty_drafts_at_a_time(staff_viewer, owner, frozen_clock):
     assert len(listed_ids(client, p="not-a-number")) == 50
 
 
+def intersections(redis):
+    """ZINTERSTORE calls so far (scripts' calls included)."""
+    return redis.info("commandstats").get("cmdstat_zinterstore", {}).get("calls", 0)
+
+
+def test_it_pages_a_filtered_list_from_one_intersection_of_its_indexes(staff_viewer, owner, frozen_clock, drafts_redis):
+    drafts = bulk_drafts(53, f"u:{owner.pk}", frozen_clock)
+    client = logged_in(staff_viewer)
+    before = intersections(drafts_redis)
+
+    first = listed_names(client, step="requirements", kind="user")
+    second = listed_names(client, step="requirements", kind="user", p=2)
+    oldest_first = listed_names(client, step="requirements", kind="user", o="created", p=2)
+
+    assert len(first) == 50 and first[0] == "Bulk 52"
+    assert second == ["Bulk 02", "Bulk 01", "Bulk 00"]
+    assert oldest_first == ["Bulk 50", "Bulk 51", "Bulk 52"]
+    assert intersections(drafts_redis) - before == 2  # one per filter and sort, reused by its next page
+    # One filter, sorted by last activity: that filter's own index is the list, no intersection.
+    assert listed_names(client, step="requirements", p=2) == ["Bulk 02", "Bulk 01", "Bulk 00"]
+    assert intersections(drafts_redis) - before == 2
+    assert {draft.id for draft in drafts} == set(listed_ids(client, kind="user")) | set(listed_ids(client, kind="user", p=2))
+
+
 def test_it_leaves_out_a_draft_whose_record_expired_before_any_cleanup(staff_viewer, owner, drafts_redis):
     alive = start_draft(browser(owner), project_name="Still here")
     expired = start_draft(browser(ua=IPHONE_UA), project_name="Gone already")

@@ -1,11 +1,15 @@
-"""Staff review of drafts in Django admin: searching the list by project name, client name and
-email (ignoring case), and by draft id; with the filters, sorting and pagination. Real Redis; the
-users and helpers are in admin_helpers.py.
+"""Staff review of drafts in Django admin: searching the list by the start of the words of the
+project name, client name and email (ignoring case), by an email's domain and by the start of a
+draft id; with the filters, sorting and pagination; the index behind it, compact at any size.
+Real Redis; the users and helpers are in admin_helpers.py.
 """
 
 from datetime import timedelta
 
 import pytest
+
+from projects.services import draft_discard
+from sessions_store.store import get_draft_store
 
 from .admin_helpers import (
     IPHONE_UA,
@@ -15,8 +19,10 @@ from .admin_helpers import (
     bulk_drafts,
     listed_ids,
     logged_in,
+    named_drafts,
     paginator,
     rows,
+    search_buckets,
 )
 from .admin_helpers import day_long_drafts, staff_viewer  # noqa: F401 (fixtures)
 from .wizard_helpers import details_post, start_draft, step_url
@@ -115,3 +121,45 @@ def test_it_pages_search_results(staff_viewer, owner, frozen_clock):
     assert [row["name"] for row in rows(response)] == ["Bulk 04", "Bulk 03", "Bulk 02", "Bulk 01", "Bulk 00"]
     assert paginator(response) == (55, 2, 2)
     assert paginator(client.get(LIST_URL, {"q": "bulk 5"})) == (5, 1, 1)
+
+
+def test_it_finds_words_emails_domains_and_id_prefixes_among_hundreds_of_drafts(staff_viewer, drafts_redis):
+    # ~300 drafts: far more index entries than one compact sorted set holds, so the index splits.
+    crowd = named_drafts(
+        (f"Warehouse {n:03d} Refit", f"Client {n % 40}", f"buyer{n}@firm{n % 7}.example") for n in range(300)
+    )
+    long_word = "Supercalifragilisticexpialidocious-Extended-Edition-Hall"
+    target = named_drafts([(f"Quayside {long_word}", "O'Brien & Sons, Ltd.", "Estates.Team@Northfield.example")])[0].id
+    client = logged_in(staff_viewer)
+
+    def found(query):
+        return set(listed_ids(client, q=query))
+
+    assert found("quay") == {target}
+    assert found("o'brien sons ltd") == {target}  # punctuation at a word's ends is not part of it
+    assert found("estates.team@north") == {target}
+    assert found("northfield.ex") == {target}  # an email's domain is a word of its own
+    assert found(long_word[:45]) == {target}  # long words are cut at 40 bytes, and so are queries
+    assert found(target[:8]) == {target}
+    assert found(target[:13].upper()) == {target}
+    assert found("brien") == set()  # words are matched from their start, not anywhere inside
+    assert found("warehouse 123") == {crowd[123].id}
+    assert found("warehouse refit client 7") == {draft.id for n, draft in enumerate(crowd) if n % 40 == 7}
+    assert paginator(client.get(LIST_URL, {"q": "firm3.example"}))[0] == len(range(3, 300, 7))
+
+    buckets = search_buckets(drafts_redis)
+    assert len(buckets) > 10
+    assert all(entries < 128 and encoding in (b"listpack", b"ziplist") for entries, encoding in buckets.values())
+
+
+def test_it_drops_a_discarded_draft_from_search_and_finds_it_again_once_restored(staff_viewer, drafts_redis):
+    draft = named_drafts([("Lighthouse Keepers Cottage", "Trinity House", "works@trinity.example")])[0]
+    client = logged_in(staff_viewer)
+    assert listed_ids(client, q="lighthouse") == [draft.id]
+
+    draft_discard(draft=draft)
+    assert listed_ids(client, q="lighthouse") == []
+    assert search_buckets(drafts_redis) == {}
+
+    get_draft_store().restore(draft.id)  # as draft_restore does, once the owner's request is checked
+    assert listed_ids(client, q="lighthouse") == [draft.id]

@@ -31,7 +31,8 @@ from .cleanup_helpers import (
     write,
 )
 from .cleanup_helpers import root, store  # noqa: F401 (fixtures)
-from .wizard_helpers import complete_until_review, expire_for_real, start_draft, step_url
+from .admin_helpers import named_drafts
+from .wizard_helpers import complete_until_review, expire_for_real, names_draft, start_draft, step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +67,7 @@ def test_it_expires_abandoned_drafts_and_removes_their_index_entries_and_files(o
         assert not (root / draft_id).exists()
     assert list(drafts_redis.scan_iter(match="*index*")) == []
     assert list(drafts_redis.scan_iter(match="*owner:*")) == []
-    assert drafts_redis.zcard(store.key("search")) == 0
+    assert list(drafts_redis.scan_iter(match="*search*")) == []
     assert list(root.iterdir()) == []
     assert drafts_redis.hgetall(store.key("stats", "expired")) == {b"requirements": b"1", b"sources": b"1", b"review": b"1"}
     # The tombstones stay: the owners are told "expired" (410), not "not found" (404).
@@ -225,3 +226,19 @@ def test_it_works_through_thousands_of_expired_entries_in_small_batches(store, d
     assert list(drafts_redis.scan_iter(match="*index*")) == []
     assert list(drafts_redis.scan_iter(match="*owner:*")) == []
     assert len(list(drafts_redis.scan_iter(match="*tomb:*", count=1000))) == 2000
+
+
+def test_it_takes_expired_drafts_out_of_the_search_index_and_leaves_the_others_findable(store, drafts_redis):
+    drafts = named_drafts((f"Warehouse {n:03d}", f"Client {n % 9}", f"buyer{n}@firm.example") for n in range(200))
+    expired, alive = drafts[::2], drafts[1::2]
+    expire_for_real(drafts_redis, *(draft.id for draft in expired), tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    past_their_expiry()
+
+    out, _ = cleanup()
+
+    assert "expired 100 drafts" in out
+    total, found = store.page(query="warehouse", per_page=200)
+    assert total == 100 and {draft.id for draft in found} == {draft.id for draft in alive}
+    entries = [member for key in drafts_redis.scan_iter(match="*search:b:*") for member in drafts_redis.zrange(key, 0, -1)]
+    assert len(entries) == 100 * 7  # the id, "warehouse", the number, "client", the digit, the email, its domain
+    assert not [member for member in entries for draft in expired if names_draft(member, draft.id)]

@@ -108,11 +108,16 @@ def normalized_state(store, redis, root, ids):
             text = text.replace(draft_id, label)
         return text
 
+    def norm_member(member):  # search index entries name a draft by its id's 16 bytes
+        for label, draft_id in ids.items():
+            member = member.replace(uuid.UUID(draft_id).bytes, f"<{label}>".encode())
+        return norm(member.decode(errors="backslashreplace"))
+
     keys = {}
     for key in redis.scan_iter(count=1000):
         kind = redis.type(key).decode()
         if kind == "zset":
-            value = sorted(norm(member.decode()) for member in redis.zrange(key, 0, -1))
+            value = sorted(norm_member(member) for member in redis.zrange(key, 0, -1))
         elif key == store.key("stats", "cleanup").encode():
             value = sorted(redis.hkeys(key))  # when the last run was, and its summary
         elif kind == "hash":

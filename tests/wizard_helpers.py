@@ -2,6 +2,7 @@
 
 import re
 import time
+import uuid
 from urllib.parse import parse_qs, urlsplit
 
 from django.test import Client
@@ -122,6 +123,12 @@ def stored(draft_id):
 
 def draft_count(redis):
     return len(redis.keys("*:draft:*"))
+
+
+def names_draft(member, draft_id):
+    """Whether a sorted set's member names the draft: as its id, or (a search index entry) as the
+    id's 16 bytes."""
+    return draft_id.encode() in member or uuid.UUID(draft_id).bytes in member
 
 
 def expire_for_real(redis, *draft_ids, tombstone_ttl=None):
