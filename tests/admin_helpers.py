@@ -196,22 +196,28 @@ def _bulk_draft(store, number, owner_key):
 
 
 def named_drafts(names, owner_key="u:1", step="requirements"):
-    """Drafts straight into the store, one per ``(project name, client name, client email)``."""
+    """Drafts straight into the store, one per ``(project name, client name, client email)``; one
+    owner may have any number of them here (the drafts cap is not what these tests are about)."""
     store = get_draft_store()
     drafts = []
-    for project_name, client_name, client_email in names:
-        draft = Draft.new(
-            owner=Owner(key=owner_key, user_agent_hash=user_agent_hash("bulk")),
-            metadata={"user_agent": "bulk", "ip_address": "192.0.2.1", "platform": "Linux"},
-        )
-        draft.wizard["step"] = step
-        draft.wizard["step_data"]["details"] = {
-            "details-project_name": [project_name],
-            "details-client_name": [client_name],
-            "details-client_email": [client_email],
-        }
-        drafts.append(store.create(draft))
+    with override_settings(DRAFT_MAX_ANONYMOUS=0, DRAFT_MAX_USER=0):
+        for project_name, client_name, client_email in names:
+            drafts.append(_named_draft(store, owner_key, step, project_name, client_name, client_email))
     return drafts
+
+
+def _named_draft(store, owner_key, step, project_name, client_name, client_email):
+    draft = Draft.new(
+        owner=Owner(key=owner_key, user_agent_hash=user_agent_hash("bulk")),
+        metadata={"user_agent": "bulk", "ip_address": "192.0.2.1", "platform": "Linux"},
+    )
+    draft.wizard["step"] = step
+    draft.wizard["step_data"]["details"] = {
+        "details-project_name": [project_name],
+        "details-client_name": [client_name],
+        "details-client_email": [client_email],
+    }
+    return store.create(draft)
 
 
 def search_buckets(redis):

@@ -4,6 +4,7 @@ on disk. After an erasure nothing of the person's drafts is left in Redis or on 
 
 import json
 import logging
+import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -51,8 +52,12 @@ def redis_traces(redis, user, draft_ids):
     found = [key.decode() for key in redis.scan_iter() if any(d in key.decode() for d in draft_ids) or f"u:{user.pk}" in key.decode()]
     for key in redis.scan_iter():
         if redis.type(key) == b"zset":
-            members = [m.decode() for m in redis.zrange(key, 0, -1)]
-            found += [f"{key.decode()} lists {d}" for d in draft_ids if any(d in member for member in members)]
+            # Members name a draft by its id as text, or as 16 bytes (the search index's entries).
+            members = redis.zrange(key, 0, -1)
+            for d in draft_ids:
+                forms = (d.encode(), uuid.UUID(d).bytes)
+                if any(form in member for form in forms for member in members):
+                    found.append(f"{key.decode()} lists {d}")
         elif redis.type(key) == b"string" and any(d.encode() in redis.get(key) for d in draft_ids):
             found.append(key.decode())
     return found

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 HOSTILE = '"><script>alert(1)</script>&amp; \'x\''
 # What differs between two renders of one page anyway: the CSRF token, the sliding expiry.
 PER_REQUEST = re.compile(
-    r'name="csrfmiddlewaretoken" value="[^"]*"|<span id="draft-expires-in">[^<]*</span>'
+    r'name="csrfmiddlewaretoken" value="[^"]*"|name="shown_at" value="[^"]*"|<span id="draft-expires-in">[^<]*</span>'
     r"|\d{4}-\d\d-\d\dT[\d:.]+[+-]\d\d:\d\d|\d\d:\d\d [A-Z]{3,5}\b"
 )
 
