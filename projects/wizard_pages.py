@@ -87,9 +87,7 @@ class WizardRecoveryPages:
             "We can't save drafts right now because our draft storage is not responding. "
             "Nothing you typed below has been lost: please try again in a minute."
         )
-        response = self.render_with_input(request, kwargs, notice, status=503)
-        response["Retry-After"] = "30"
-        return response
+        return self.render_with_input(request, kwargs, notice, status=503, retry_after=30)
 
     def render_database_down(self, request, kwargs):
         """The database can't be reached (loading the signed-in user, or the commit): a 503 with
@@ -108,9 +106,7 @@ class WizardRecoveryPages:
                 "We can't save this step right now because our database is not responding. "
                 "Nothing you typed below has been lost, and your draft is safe: please try again in a minute."
             )
-        response = self.render_with_input(request, kwargs, notice, status=503)
-        response["Retry-After"] = "30"
-        return response
+        return self.render_with_input(request, kwargs, notice, status=503, retry_after=30)
 
     def render_too_large(self, request, kwargs):
         notice = (
@@ -124,9 +120,7 @@ class WizardRecoveryPages:
             "Too many new drafts were started from your network in the last minute, so this one "
             f"was not saved. Nothing you typed below has been lost: please try again in {retry_after} seconds."
         )
-        response = self.render_with_input(request, kwargs, notice, status=429)
-        response["Retry-After"] = str(retry_after)
-        return response
+        return self.render_with_input(request, kwargs, notice, status=429, retry_after=retry_after)
 
     def render_store_full(self, request, kwargs):
         """The draft store is nearly full: no new drafts for now (503), the input kept."""
@@ -134,9 +128,7 @@ class WizardRecoveryPages:
             "We can't start new drafts right now because our draft storage is nearly full. "
             "Drafts already started keep saving. Nothing you typed below has been lost: please try again later."
         )
-        response = self.render_with_input(request, kwargs, notice, status=503)
-        response["Retry-After"] = "300"
-        return response
+        return self.render_with_input(request, kwargs, notice, status=503, retry_after=300)
 
     def render_owner_at_cap(self, request, kwargs):
         """A new draft past the owner's cap (409): the input again, with their drafts listed to
@@ -176,7 +168,9 @@ class WizardRecoveryPages:
         context = {"carry_over": carry_over, "carry_step": step, "files_dropped": bool(request.FILES)}
         return TemplateResponse(request, "projects/draft_expired.html", context, status=410)
 
-    def render_with_input(self, request, kwargs, notice, status):
+    def render_with_input(self, request, kwargs, notice, status, retry_after=None):
+        """The step again with what was typed, the ``notice`` above it, answered ``status``
+        (with ``Retry-After`` when given)."""
         step = kwargs.get("step") or self.steps.first
         if step not in self.get_form_list():
             step = self.steps.first
@@ -187,4 +181,7 @@ class WizardRecoveryPages:
         context = self.get_context_data(form=form)
         if kwargs.get("draft_id"):
             context["form_action"] = reverse(self.url_name, kwargs={"draft_id": kwargs["draft_id"], "step": step})
-        return self.render_to_response(context, status=status)
+        response = self.render_to_response(context, status=status)
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+        return response
