@@ -15,6 +15,7 @@ Redis is down the limit is not enforced; the request then fails on the draft sto
 
 import hashlib
 import ipaddress
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -135,9 +136,18 @@ return 1
 """
 
 
+def _counted_name(name):
+    """The name as the sign-in form reads it (Django's UsernameField: stripped, then NFKC, so
+    "ｏｗｎｅｒ" signs in as "owner"), case-folded; NFKC only up to the form's length, as Django."""
+    name = name.strip()
+    if len(name) <= 150:
+        name = unicodedata.normalize("NFKC", name)
+    return name.lower()
+
+
 def _sign_in_keys(request, kind, name):
     ip = client_ip(request)
-    who = hashlib.sha256(name.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
+    who = hashlib.sha256(_counted_name(name).encode("utf-8", "replace")).hexdigest()[:32]
     return ip, {
         "pair": make_key("limit", f"{kind}-pair:{who}:{ip}"),
         "ip": make_key("limit", f"{kind}-ip:{ip}"),

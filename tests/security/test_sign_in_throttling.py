@@ -119,3 +119,12 @@ def test_it_limits_password_reset_emails_to_one_address(limits, owner, mailoutbo
 
     assert response.status_code == 429 and response["Retry-After"]
     assert len(mailoutbox) == 3
+
+
+def test_it_counts_a_username_the_way_the_sign_in_form_reads_it(limits, owner):
+    # The sign-in form reads the username in NFKC ("ｏｗｎｅｒ", full-width, signs in as "owner"),
+    # so each such spelling must not get fresh counters: a botnet would guess without limit.
+    guess("owner", 2)
+    guess("ｏｗｎｅｒ", 1)
+
+    assert sign_in(browser(), "ｏwner", PASSWORD).status_code == 429
