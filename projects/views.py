@@ -191,7 +191,11 @@ def draft_restart_view(request):
 
 @require_POST
 def draft_restore_view(request, draft_id):
-    draft = draft_restore(request=request, draft_id=draft_id)
+    try:
+        draft = draft_restore(request=request, draft_id=draft_id)
+    except OwnerAtCap:
+        messages.error(request, "You already have as many unfinished drafts as you can keep at once. Discard one you no longer need, then restore this one.")
+        return redirect("projects:drafts")
     messages.success(request, f"Draft “{draft_title(draft)}” restored, as you left it.")
     return redirect("projects:wizard_step", draft_id=draft.id, step=draft.current_step or steps.FIRST_STEP)
 

@@ -303,12 +303,23 @@ return 1
 # Brings a set-aside draft back while its window lasts (the tombstone's "r" against the app's
 # clock), written as SAVE writes a new draft (its lifetime restarted), then drops the set-aside
 # record and the ended-drafts entry. -1: nothing set aside; -3: the window has passed.
-# KEYS: SAVE's, discarded   ARGV: SAVE's (expected -1), now, counts (see _COUNT)
+# Held to the owner's cap as a new draft is (ARGV[16], 0 = none; -4: at the cap): the discarded
+# draft is out of the owner index, so discard, start another, restore would otherwise add one
+# draft past the cap each round.
+# KEYS: SAVE's, discarded   ARGV: SAVE's (expected -1), now, cap, counts (see _COUNT)
 RESTORE = _COUNT + _SEARCH_INDEX + """
 if redis.call('EXISTS', KEYS[10]) == 0 then return -1 end
 local marked = redis.call('GET', KEYS[2])
 local fine, mark = pcall(cjson.decode, marked or '')
 if not fine or type(mark) ~= 'table' or not mark['r'] or tonumber(mark['r']) < tonumber(ARGV[15]) then return -3 end
+local cap = tonumber(ARGV[16] or 0)
+if cap and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap then
+  local live = 0
+  for _, other in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
+    live = live + redis.call('EXISTS', ARGV[11] .. 'draft:' .. other)
+  end
+  if live >= cap then return -4 end
+end
 """ + _SAVE_BODY + """
 redis.call('DEL', KEYS[10])
 redis.call('ZREM', ARGV[11] .. 'ended:' .. ARGV[12], ARGV[6])

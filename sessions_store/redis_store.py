@@ -224,8 +224,11 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             with carrying(kept=lambda: result == 1) as tail:
                 result = None
                 result = script(RESTORE)(
-                    keys=keys + [make_key("discarded", draft_id)], args=args + [clock.now().timestamp()] + tail()
+                    keys=keys + [make_key("discarded", draft_id)],
+                    args=args + [clock.now().timestamp(), owner_cap(draft.owner)] + tail(),
                 )
+            if result == -4:
+                raise OwnerAtCap("the owner has as many live drafts as allowed")
             if result != 1:
                 raise DraftGone("the draft can no longer be restored" if result == -3 else "nothing to restore")
             draft.mark_saved()

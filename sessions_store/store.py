@@ -117,7 +117,8 @@ class DraftStore:
         raise NotImplementedError
 
     def restore(self, draft_id):
-        """The set-aside draft back as it was, its lifetime restarted; DraftGone if not restorable (any more)."""
+        """The set-aside draft back as it was, its lifetime restarted; DraftGone if not restorable (any more),
+        OwnerAtCap if its owner has as many live drafts as allowed."""
         raise NotImplementedError
 
     def ended(self, draft_id):

@@ -90,3 +90,18 @@ def test_starting_again_from_an_expired_page_at_the_cap_sends_to_the_drafts(anon
 
     assert response.redirect_chain[-1][0] == reverse("projects:drafts")
     assert "You already have as many unfinished drafts as you can keep at once" in html.unescape(response.content.decode())
+
+
+def test_restoring_a_discarded_draft_is_held_to_the_cap_too(anonymous, settings, drafts_redis):
+    # Discard one, start another, restore the first: without the cap on restore, each round adds a
+    # draft past it, as many as one likes.
+    settings.DRAFT_MAX_ANONYMOUS = 1
+    first = start_draft(anonymous, project_name="North")
+    assert anonymous.post(f"/projects/new/{first}/discard/").status_code == 302
+    start_draft(anonymous, project_name="South")
+
+    response = anonymous.post(reverse("projects:draft_restore", args=[first]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("projects:drafts")
+    assert "as many unfinished drafts as you can keep at once" in html.unescape(response.content.decode())
+    assert draft_count(drafts_redis) == 1
