@@ -132,14 +132,24 @@ def _signed_out(sender, request, user, **kwargs):
 
 # --- throttling ----------------------------------------------------------------------------------------
 
-def throttled(view, *, kind):
-    """Refuse a sign-in (or sign-up) POST over the limits; count its failure or its success."""
+def _posted_username(request):
+    return request.POST.get("username", "")
+
+
+def signed_in_username(request):
+    return request.user.get_username() if request.user.is_authenticated else ""
+
+
+def throttled(view, *, kind, name_of=_posted_username):
+    """Refuse a sign-in (or sign-up) POST over the limits; count its failure or its success.
+    ``name_of``: the name the attempt is for (the posted username; the signed-in person's on the
+    pages that ask for the password again, so that a copied cookie gives no unthrottled guesses)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method != "POST":
             return view(request, *args, **kwargs)
-        name = request.POST.get("username", "")
+        name = name_of(request)
         verdict = limits.allow_sign_in(request, kind=kind, name=name)
         if not verdict.allowed:
             logger.warning("%s throttled for %r from %s", kind, name[:150], limits.client_ip(request))
@@ -288,6 +298,8 @@ class PasswordResetConfirmView(ErrorSummaryMixin, auth_views.PasswordResetConfir
         return response
 
 
-password_change = PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done"))
+password_change = throttled(
+    PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")), kind="login", name_of=signed_in_username
+)
 password_reset = PasswordResetView.as_view(success_url=reverse_lazy("password_reset_done"))
 password_reset_confirm = PasswordResetConfirmView.as_view(success_url=reverse_lazy("password_reset_complete"))

@@ -25,7 +25,8 @@ urlpatterns = [
     # The admin's sign-in counts against the same limits as the site's (the same accounts).
     path("admin/login/", accounts.throttled(admin.site.login, kind="login")),
     path("accounts/data/", account_data.account_data, name="account_data"),
-    path("accounts/delete/", account_data.account_delete, name="account_delete"),
+    # Its password check counts on the sign-in limits, as the password change's does.
+    path("accounts/delete/", accounts.throttled(account_data.account_delete, kind="login", name_of=accounts.signed_in_username), name="account_delete"),
     path("accounts/deleted/", account_data.account_deleted, name="account_deleted"),
     path("admin/", admin.site.urls),
     path("metrics", metrics_view, name="metrics"),

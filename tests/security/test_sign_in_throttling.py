@@ -128,3 +128,25 @@ def test_it_counts_a_username_the_way_the_sign_in_form_reads_it(limits, owner):
     guess("ｏｗｎｅｒ", 1)
 
     assert sign_in(browser(), "ｏwner", PASSWORD).status_code == 429
+
+
+@pytest.mark.parametrize(
+    "url, field, extra",
+    [
+        ("/accounts/delete/", "password", {}),
+        ("/accounts/password_change/", "old_password", {"new_password1": "An0ther-long-pass", "new_password2": "An0ther-long-pass"}),
+    ],
+)
+def test_pages_that_check_the_password_again_count_on_the_same_limits(limits, owner, url, field, extra):
+    # A copied session cookie must not turn these pages into an unthrottled password oracle.
+    from django.contrib.auth import get_user_model
+
+    client = browser(owner)
+    statuses = [client.post(url, {field: "wrong guess", **extra}, REMOTE_ADDR=ATTACKER).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+
+    response = client.post(url, {field: PASSWORD, **extra}, REMOTE_ADDR=ATTACKER)
+
+    assert response.status_code == 429
+    assert get_user_model().objects.get(pk=owner.pk).check_password(PASSWORD)
+    assert sign_in(browser(), "owner", PASSWORD).status_code == 429  # and the sign-in counted them
