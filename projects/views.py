@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sessions_store import clock
 from sessions_store.files import draft_file_storage
 from sessions_store.owners import request_owner
-from sessions_store.store import OwnerAtCap
+from sessions_store.store import OwnerAtCap, OwnerUploadsFull
 
 from . import access, steps, versions
 from .forms import DraftLinkForm
@@ -195,6 +196,14 @@ def draft_restore_view(request, draft_id):
         draft = draft_restore(request=request, draft_id=draft_id)
     except OwnerAtCap:
         messages.error(request, "You already have as many unfinished drafts as you can keep at once. Discard one you no longer need, then restore this one.")
+        return redirect("projects:drafts")
+    except OwnerUploadsFull as full:
+        messages.error(
+            request,
+            f"This draft can't be restored now: the documents of all your drafts together must be {filesizeformat(full.limit)} "
+            "or less, and with its documents they would be more. Discard a draft you no longer need, or remove some of its "
+            "documents, then restore this one.",
+        )
         return redirect("projects:drafts")
     messages.success(request, f"Draft “{draft_title(draft)}” restored, as you left it.")
     return redirect("projects:wizard_step", draft_id=draft.id, step=draft.current_step or steps.FIRST_STEP)

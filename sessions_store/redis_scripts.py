@@ -216,6 +216,22 @@ if tonumber(ARGV[1]) < 0 and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap the
   end
   if live >= cap then return -4 end
 end
+-- ... and to the owner's upload total (ARGV[17], 0 = none; -5: its documents don't fit): the
+-- discard freed their room, which other drafts may have taken since.
+local quota = tonumber(ARGV[17] or 0)
+if quota and quota > 0 then
+  local ok, restored = pcall(cjson.decode, ARGV[7])
+  local total = (ok and type(restored) == 'table' and tonumber(restored['b'])) or 0
+  if total > 0 then
+    local entries = redis.call('HGETALL', ARGV[11] .. 'uploads:' .. ARGV[12])
+    for i = 1, #entries, 2 do
+      if entries[i] ~= ARGV[6] and redis.call('EXISTS', ARGV[11] .. 'draft:' .. entries[i]) == 1 then
+        total = total + tonumber(entries[i + 1])
+      end
+    end
+    if total > quota then return -5 end
+  end
+end
 """
 SAVE = _COUNT + _SEARCH_INDEX + _OWNER_CAP + _SAVE_BODY + "count_tail()\nreturn 1"
 
@@ -306,7 +322,7 @@ return 1
 # Held to the owner's cap as a new draft is (ARGV[16], 0 = none; -4: at the cap): the discarded
 # draft is out of the owner index, so discard, start another, restore would otherwise add one
 # draft past the cap each round.
-# KEYS: SAVE's, discarded   ARGV: SAVE's (expected -1), now, cap, counts (see _COUNT)
+# KEYS: SAVE's, discarded   ARGV: SAVE's (expected -1), now, cap, upload total, counts (see _COUNT)
 RESTORE = _COUNT + _SEARCH_INDEX + """
 if redis.call('EXISTS', KEYS[10]) == 0 then return -1 end
 local marked = redis.call('GET', KEYS[2])
@@ -319,6 +335,22 @@ if cap and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap then
     live = live + redis.call('EXISTS', ARGV[11] .. 'draft:' .. other)
   end
   if live >= cap then return -4 end
+end
+-- ... and to the owner's upload total (ARGV[17], 0 = none; -5: its documents don't fit): the
+-- discard freed their room, which other drafts may have taken since.
+local quota = tonumber(ARGV[17] or 0)
+if quota and quota > 0 then
+  local ok, restored = pcall(cjson.decode, ARGV[7])
+  local total = (ok and type(restored) == 'table' and tonumber(restored['b'])) or 0
+  if total > 0 then
+    local entries = redis.call('HGETALL', ARGV[11] .. 'uploads:' .. ARGV[12])
+    for i = 1, #entries, 2 do
+      if entries[i] ~= ARGV[6] and redis.call('EXISTS', ARGV[11] .. 'draft:' .. entries[i]) == 1 then
+        total = total + tonumber(entries[i + 1])
+      end
+    end
+    if total > quota then return -5 end
+  end
 end
 """ + _SAVE_BODY + """
 redis.call('DEL', KEYS[10])

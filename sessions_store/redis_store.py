@@ -21,7 +21,7 @@ from .log import logged
 from .redis_admin import AdminQueries, search_words
 from .redis_scripts import DISCARD, FORGET, LOAD, RESTORE, SAVE, script
 from .redis_upkeep import ENDED_MAX, Upkeep
-from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge, EndedDraft, OwnerAtCap
+from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge, EndedDraft, OwnerAtCap, OwnerUploadsFull
 
 OWNER_LIST_MAX = 200
 TITLE_MAX = 100
@@ -30,6 +30,11 @@ TITLE_MAX = 100
 def owner_cap(owner_key):
     """The most live drafts an owner of this kind may have (0: no cap)."""
     return settings.DRAFT_MAX_USER if owner_kind(owner_key) == "user" else settings.DRAFT_MAX_ANONYMOUS
+
+
+def owner_upload_total(owner_key):
+    """The most bytes all of an owner's live drafts' documents may take (its kind's)."""
+    return settings.UPLOAD_MAX_OWNER_USER if owner_kind(owner_key) == "user" else settings.UPLOAD_MAX_OWNER_ANONYMOUS
 
 
 def search_entry(draft):
@@ -225,10 +230,12 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
                 result = None
                 result = script(RESTORE)(
                     keys=keys + [make_key("discarded", draft_id)],
-                    args=args + [clock.now().timestamp(), owner_cap(draft.owner)] + tail(),
+                    args=args + [clock.now().timestamp(), owner_cap(draft.owner), owner_upload_total(draft.owner)] + tail(),
                 )
             if result == -4:
                 raise OwnerAtCap("the owner has as many live drafts as allowed")
+            if result == -5:
+                raise OwnerUploadsFull("its documents would take the owner past the upload total", limit=owner_upload_total(draft.owner))
             if result != 1:
                 raise DraftGone("the draft can no longer be restored" if result == -3 else "nothing to restore")
             draft.mark_saved()

@@ -39,6 +39,16 @@ class OwnerAtCap(DraftStoreError):
     (DRAFT_MAX_ANONYMOUS, DRAFT_MAX_USER). Nothing was written."""
 
 
+class OwnerUploadsFull(DraftStoreError):
+    """A discarded draft was not restored: with its documents, its owner's live drafts would take
+    more than UPLOAD_MAX_OWNER_ANONYMOUS / UPLOAD_MAX_OWNER_USER. Nothing was written; ``limit``
+    is that total in bytes."""
+
+    def __init__(self, message, *, limit):
+        super().__init__(message)
+        self.limit = limit
+
+
 class DraftGone(DraftStoreError):
     """An update of a draft that no longer exists (expired or deleted meanwhile)."""
 
@@ -96,7 +106,8 @@ class DraftStore:
 
     def create(self, draft, *, step=None):
         """Write a new draft (one never saved); DraftConflict if a draft with its id exists,
-        OwnerAtCap if its owner has as many live drafts as allowed."""
+        OwnerAtCap if its owner has as many live drafts as allowed, OwnerUploadsFull if its documents
+        would take its owner past the upload total."""
         raise NotImplementedError
 
     def save(self, draft, *, action="update", step=None, ttl=None, touch=True):
@@ -118,7 +129,8 @@ class DraftStore:
 
     def restore(self, draft_id):
         """The set-aside draft back as it was, its lifetime restarted; DraftGone if not restorable (any more),
-        OwnerAtCap if its owner has as many live drafts as allowed."""
+        OwnerAtCap if its owner has as many live drafts as allowed, OwnerUploadsFull if its documents
+        would take its owner past the upload total."""
         raise NotImplementedError
 
     def ended(self, draft_id):

@@ -86,3 +86,18 @@ def test_a_file_chosen_on_its_own_counts_against_the_same_total(anonymous, small
     assert "the documents of all your drafts together must be 1000\u00a0bytes or less" in response.json()["error"]["message"]
     assert stored(second).files == []
     assert files_under(settings.MEDIA_ROOT) == on_disk
+
+
+def test_restoring_a_discarded_draft_is_held_to_the_owners_total(anonymous, small_quota):
+    # Discarding frees room; restoring must not bring its documents back past the total (else
+    # discard, fill, restore, repeat: as many bytes as one likes).
+    first, second = start_draft(anonymous), start_draft(anonymous)
+    assert attach(anonymous, first, pdf_of("a.pdf", 900)).status_code == 302
+    assert anonymous.post(f"/projects/new/{first}/discard/").status_code == 302
+    assert attach(anonymous, second, pdf_of("b.pdf", 900)).status_code == 302
+
+    response = anonymous.post(reverse("projects:draft_restore", args=[first]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("projects:drafts")
+    assert "documents of all your drafts together must be 1000 bytes or less" in response.content.decode().replace("\xa0", " ")
+    assert anonymous.get(step_url(first, "details")).status_code == 410  # still discarded, restorable
