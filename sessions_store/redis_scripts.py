@@ -20,7 +20,8 @@ Key layout (every key under the ``drafts`` cache alias's prefix, see connection.
                           every index, and brought back by RESTORE. Its tombstone then also holds
                           when it was discarded ("d") and until when it can be restored ("r").
 - ``ended:<owner>``       sorted set of one owner's discarded and expired draft ids by when they
-                          ended, kept DRAFT_TOMBSTONE_TTL and at most ENDED_MAX entries.
+                          ended, kept DRAFT_TOMBSTONE_TTL and at most ENDED_MAX entries (a draft
+                          pushed out by the count loses its set-aside record and tombstone).
 - ``commit:<id>``         a draft's commit lock (locks.RedisLock's protocol).
 - ``stats:expired``       hash: expired drafts per step reached; ``stats:cleanup``: the last run.
 - ``stats:day:<date>``, ``stats:hour:<date>T<hour>``  hashes of counters (sessions_store.counters),
@@ -236,12 +237,19 @@ end
 SAVE = _COUNT + _SEARCH_INDEX + _OWNER_CAP + _SAVE_BODY + "count_tail()\nreturn 1"
 
 # An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count.
+# A draft pushed out by the count ends for good (its set-aside record and its tombstone go): this
+# list is how its owner's erasure finds it, so nothing of it may outlive its entry.
 # ARGV[2] is the key prefix; the caller passes now, the age kept and the count kept.
 _NOTE_ENDED = """
 local function note_ended(id, owner, at, now, keep, most)
   local key = ARGV[2] .. 'ended:' .. owner
   redis.call('ZADD', key, at, id)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - keep)
+  for _, old in ipairs(redis.call('ZRANGE', key, 0, -(most + 1))) do
+    if redis.call('EXISTS', ARGV[2] .. 'draft:' .. old) == 0 then
+      redis.call('DEL', ARGV[2] .. 'discarded:' .. old, ARGV[2] .. 'tomb:' .. old)
+    end
+  end
   redis.call('ZREMRANGEBYRANK', key, 0, -(most + 1))
   redis.call('EXPIRE', key, math.max(keep, 1))
 end

@@ -171,12 +171,10 @@ def test_it_deletes_nothing_while_redis_is_unreachable(person, owner, redis_outa
     assert person.get(step_url(person.ids["live"], "details")).status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason="rev1 finding, not fixed: erase_owner finds drafts only through owner:<key> "
-                   "and ended:<key>, which keeps the newest ENDED_MAX (50); older discarded/expired drafts' "
-                   "records and tombstones survive erasure")
 def test_it_erases_drafts_discarded_past_the_ended_drafts_list(owner, drafts_redis, monkeypatch):
-    # The ended drafts' list keeps an owner's newest ENDED_MAX; a draft discarded before those is
-    # still set aside (restorable), with its tombstone (title, owner): erased all the same.
+    # The ended drafts' list keeps an owner's newest ENDED_MAX, and erasure finds ended drafts
+    # through it: a draft pushed out of it (its set-aside record, its tombstone with title and
+    # owner) must not survive the account.
     monkeypatch.setattr("sessions_store.redis_store.ENDED_MAX", 2)
     client = browser(owner)
     ids = {}
