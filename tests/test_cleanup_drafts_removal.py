@@ -6,7 +6,6 @@ Real Redis, real files under a per-test DRAFT_UPLOAD_ROOT, drafts made through t
 drafts that expire as Redis expires them: see cleanup_helpers.py.
 """
 
-import time
 import uuid
 from pathlib import Path
 
@@ -217,12 +216,9 @@ def test_it_works_through_thousands_of_expired_entries_in_small_batches(store, d
     expire_for_real(drafts_redis, *(draft.id for draft in drafts), tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
     past_their_expiry()
 
-    started = time.perf_counter()
-    out, _ = cleanup("--batch-size", "100")
-    elapsed = time.perf_counter() - started
+    out, _ = cleanup("--batch-size", "100")  # its speed is bench/drafts_admin_cleanup.py's business
 
     assert "expired 2000 drafts" in out
-    assert elapsed < 10, elapsed
     assert list(drafts_redis.scan_iter(match="*index*")) == []
     assert list(drafts_redis.scan_iter(match="*owner:*")) == []
     assert len(list(drafts_redis.scan_iter(match="*tomb:*", count=1000))) == 2000

@@ -116,9 +116,15 @@ def test_its_button_keeps_what_was_typed_without_javascript(anonymous):
     assert shown_name(anonymous, draft_id) == "Typed, never autosaved"
 
 
-def test_it_lists_versions_newest_first_with_their_local_time_and_changed_fields(anonymous, settings):
+@pytest.fixture
+def in_paris(settings):
+    """The site's and this thread's time zone Paris, for the test only (later tests keep UTC)."""
     settings.TIME_ZONE = "Europe/Paris"
-    timezone.activate("Europe/Paris")
+    with timezone.override("Europe/Paris"):
+        yield
+
+
+def test_it_lists_versions_newest_first_with_their_local_time_and_changed_fields(anonymous, in_paris):
     draft_id = start_draft(anonymous)
     first = rename(anonymous, draft_id, "Second name")
     long_name = "A very long project name " + "x" * 75  # the field's 100 characters
