@@ -83,16 +83,11 @@
   }
 
   function csrfToken() {
-    // The cookie first: it follows a login in another tab (which rotates the token); the
-    // form's copy does not.
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
-    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
+    return window.ProjectWizard.csrfToken(form);
   }
 
   function versionInput() {
-    return form.querySelector("input[name=draft_version]");
+    return window.ProjectWizard.versionInput(form);
   }
 
   // --- saves kept on this device until the server has them ---------------------------------------

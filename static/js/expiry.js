@@ -72,10 +72,7 @@
   }
 
   function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
-    var input = keepForm.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
+    return window.ProjectWizard.csrfToken(keepForm);
   }
 
   keepForm.addEventListener("submit", function (event) {

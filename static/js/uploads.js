@@ -44,14 +44,11 @@
   }
 
   function csrfToken() {
-    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
-    var token = form.querySelector("input[name=csrfmiddlewaretoken]");
-    return token ? token.value : "";
+    return window.ProjectWizard.csrfToken(form);
   }
 
   function versionInput() {
-    return form.querySelector("input[name=draft_version]");
+    return window.ProjectWizard.versionInput(form);
   }
 
   function adopt(sent, version) {
