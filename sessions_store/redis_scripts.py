@@ -205,36 +205,37 @@ else
 end
 search_reindex(ARGV[11], id, indexed, ARGV[10])
 """
-# --- Issue 12: an owner's live drafts are capped when one is created. ARGV[15] (a tail only
-# SAVE reads; RESTORE's own ARGV[15] is unrelated): the cap, 0 = none. The owner index can still
-# name drafts that expired, so past the cap only records that exist count. -4: at the cap.
-_OWNER_CAP = """
-local cap = tonumber(ARGV[15] or 0)
-if tonumber(ARGV[1]) < 0 and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap then
+# --- Issue 12: an owner's limits. at_cap(cap): the owner has ``cap`` live drafts already (0 = no
+# cap; the owner index can still name drafts that expired, so past the cap only records that exist
+# count). over_uploads(quota): the documents of the draft being written (its tombstone's "b", in
+# ARGV[7]) and of the owner's other live drafts take more than ``quota`` bytes (0 = none).
+_OWNER_LIMITS = """
+local function at_cap(cap)
+  if not cap or cap <= 0 or redis.call('ZCARD', KEYS[6]) < cap then return false end
   local live = 0
   for _, other in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
     live = live + redis.call('EXISTS', ARGV[11] .. 'draft:' .. other)
   end
-  if live >= cap then return -4 end
+  return live >= cap
 end
--- ... and to the owner's upload total (ARGV[17], 0 = none; -5: its documents don't fit): the
--- discard freed their room, which other drafts may have taken since.
-local quota = tonumber(ARGV[17] or 0)
-if quota and quota > 0 then
-  local ok, restored = pcall(cjson.decode, ARGV[7])
-  local total = (ok and type(restored) == 'table' and tonumber(restored['b'])) or 0
-  if total > 0 then
-    local entries = redis.call('HGETALL', ARGV[11] .. 'uploads:' .. ARGV[12])
-    for i = 1, #entries, 2 do
-      if entries[i] ~= ARGV[6] and redis.call('EXISTS', ARGV[11] .. 'draft:' .. entries[i]) == 1 then
-        total = total + tonumber(entries[i + 1])
-      end
+local function over_uploads(quota)
+  if not quota or quota <= 0 then return false end
+  local ok, written = pcall(cjson.decode, ARGV[7])
+  local total = (ok and type(written) == 'table' and tonumber(written['b'])) or 0
+  if total <= 0 then return false end
+  local entries = redis.call('HGETALL', ARGV[11] .. 'uploads:' .. ARGV[12])
+  for i = 1, #entries, 2 do
+    if entries[i] ~= ARGV[6] and redis.call('EXISTS', ARGV[11] .. 'draft:' .. entries[i]) == 1 then
+      total = total + tonumber(entries[i + 1])
     end
-    if total > quota then return -5 end
   end
+  return total > quota
 end
 """
-SAVE = _COUNT + _SEARCH_INDEX + _OWNER_CAP + _SAVE_BODY + "count_tail()\nreturn 1"
+# A new draft (expected -1) past its owner's cap (ARGV[15], a tail only SAVE reads): -4.
+SAVE = _COUNT + _SEARCH_INDEX + _OWNER_LIMITS + """
+if tonumber(ARGV[1]) < 0 and at_cap(tonumber(ARGV[15] or 0)) then return -4 end
+""" + _SAVE_BODY + "count_tail()\nreturn 1"
 
 # An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count.
 # A draft pushed out by the count ends for good (its set-aside record and its tombstone go): this
@@ -331,35 +332,15 @@ return 1
 # draft is out of the owner index, so discard, start another, restore would otherwise add one
 # draft past the cap each round.
 # KEYS: SAVE's, discarded   ARGV: SAVE's (expected -1), now, cap, upload total, counts (see _COUNT)
-RESTORE = _COUNT + _SEARCH_INDEX + """
+RESTORE = _COUNT + _SEARCH_INDEX + _OWNER_LIMITS + """
 if redis.call('EXISTS', KEYS[10]) == 0 then return -1 end
 local marked = redis.call('GET', KEYS[2])
 local fine, mark = pcall(cjson.decode, marked or '')
 if not fine or type(mark) ~= 'table' or not mark['r'] or tonumber(mark['r']) < tonumber(ARGV[15]) then return -3 end
-local cap = tonumber(ARGV[16] or 0)
-if cap and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap then
-  local live = 0
-  for _, other in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
-    live = live + redis.call('EXISTS', ARGV[11] .. 'draft:' .. other)
-  end
-  if live >= cap then return -4 end
-end
--- ... and to the owner's upload total (ARGV[17], 0 = none; -5: its documents don't fit): the
--- discard freed their room, which other drafts may have taken since.
-local quota = tonumber(ARGV[17] or 0)
-if quota and quota > 0 then
-  local ok, restored = pcall(cjson.decode, ARGV[7])
-  local total = (ok and type(restored) == 'table' and tonumber(restored['b'])) or 0
-  if total > 0 then
-    local entries = redis.call('HGETALL', ARGV[11] .. 'uploads:' .. ARGV[12])
-    for i = 1, #entries, 2 do
-      if entries[i] ~= ARGV[6] and redis.call('EXISTS', ARGV[11] .. 'draft:' .. entries[i]) == 1 then
-        total = total + tonumber(entries[i + 1])
-      end
-    end
-    if total > quota then return -5 end
-  end
-end
+if at_cap(tonumber(ARGV[16] or 0)) then return -4 end
+-- ... and to the owner's upload total (ARGV[17]; -5: its documents don't fit): the discard freed
+-- their room, which other drafts may have taken since.
+if over_uploads(tonumber(ARGV[17] or 0)) then return -5 end
 """ + _SAVE_BODY + """
 redis.call('DEL', KEYS[10])
 redis.call('ZREM', ARGV[11] .. 'ended:' .. ARGV[12], ARGV[6])
