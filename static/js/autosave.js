@@ -187,21 +187,8 @@
   }
 
   function updateSummary(wrapper) {
-    // The summary lists what the last submit found: an item goes when its field is fixed.
-    var summary = document.getElementById("error-summary");
-    if (!summary) return;
-    Array.prototype.forEach.call(summary.querySelectorAll("li"), function (item) {
-      var link = item.querySelector("a[href^='#']");
-      var target = link && document.getElementById(link.getAttribute("href").slice(1));
-      if (target && wrapper.contains(target)) item.parentNode.removeChild(item);
-    });
-    var left = summary.querySelectorAll("li").length;
-    var title = document.getElementById("error-summary-title");
-    if (title) title.textContent = left === 1 ? "There is a problem" : "There are " + left + " problems";
-    if (!left) {
-      summary.hidden = true;
-      document.title = document.title.replace(/^Error: /, "");
-    }
+    // An item of the summary goes when its field is fixed.
+    window.ProjectWizard.dropFromSummary(function (target) { return wrapper.contains(target); });
   }
 
   function hideError(name) {

@@ -15,5 +15,23 @@
     versionInput: function (form) {
       return form.querySelector("input[name=draft_version]");
     },
+    // The error summary lists what the last submit found: drop the items whose link goes to an
+    // element ``fixed(target)`` says is fixed now, recount the title, hide it when none is left.
+    dropFromSummary: function (fixed) {
+      var summary = document.getElementById("error-summary");
+      if (!summary) return;
+      Array.prototype.forEach.call(summary.querySelectorAll("li"), function (item) {
+        var link = item.querySelector("a[href^='#']");
+        var target = link && document.getElementById(link.getAttribute("href").slice(1));
+        if (target && fixed(target)) item.parentNode.removeChild(item);
+      });
+      var left = summary.querySelectorAll("li").length;
+      var title = document.getElementById("error-summary-title");
+      if (title) title.textContent = left === 1 ? "There is a problem" : "There are " + left + " problems";
+      if (!left) {
+        summary.hidden = true;
+        document.title = document.title.replace(/^Error: /, "");
+      }
+    },
   };
 })();

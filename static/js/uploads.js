@@ -248,19 +248,7 @@
       item.parentNode.removeChild(item);
     });
     field.classList.remove("field-error");
-    var summary = document.getElementById("error-summary");
-    if (!summary) return;
-    Array.prototype.forEach.call(summary.querySelectorAll("a[href='#" + input.id + "']"), function (link) {
-      var item = link.closest("li");
-      if (item) item.parentNode.removeChild(item);
-    });
-    var left = summary.querySelectorAll("li").length;
-    var title = document.getElementById("error-summary-title");
-    if (title) title.textContent = left === 1 ? "There is a problem" : "There are " + left + " problems";
-    if (!left) {
-      summary.hidden = true;
-      document.title = document.title.replace(/^Error: /, "");
-    }
+    window.ProjectWizard.dropFromSummary(function (target) { return target === input; });
   }
 
   // --- uploads -------------------------------------------------------------------------------
