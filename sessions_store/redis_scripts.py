@@ -205,24 +205,25 @@ else
 end
 search_reindex(ARGV[11], id, indexed, ARGV[10])
 """
-# --- Issue 12: an owner's live drafts are capped when one is created. ARGV[15] (a tail only
-# SAVE reads; RESTORE's own ARGV[15] is unrelated): the cap, 0 = none. The owner index can still
-# name drafts that expired, so past the cap only records that exist count. -4: at the cap.
+# --- Issue 12: an owner's live drafts are capped when one is created, or moved in from another
+# owner (a browser's drafts claimed at sign-in). ARGV[15] and ARGV[16] (a tail only SAVE reads;
+# RESTORE's own ARGV[15..17] are unrelated): the cap, 0 = none, and the owner's upload total,
+# 0 = none. The caller passes them only for those two writes. The owner index can still name
+# drafts that expired, so past the cap only records that exist count. -4: at the cap.
 _OWNER_CAP = """
 local cap = tonumber(ARGV[15] or 0)
-if tonumber(ARGV[1]) < 0 and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap then
+if cap and cap > 0 and redis.call('ZCARD', KEYS[6]) >= cap then
   local live = 0
   for _, other in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
-    live = live + redis.call('EXISTS', ARGV[11] .. 'draft:' .. other)
+    if other ~= ARGV[6] then live = live + redis.call('EXISTS', ARGV[11] .. 'draft:' .. other) end
   end
   if live >= cap then return -4 end
 end
--- ... and to the owner's upload total (ARGV[17], 0 = none; -5: its documents don't fit): the
--- discard freed their room, which other drafts may have taken since.
-local quota = tonumber(ARGV[17] or 0)
+-- ... and to the owner's upload total (-5: the draft's documents don't fit with the others').
+local quota = tonumber(ARGV[16] or 0)
 if quota and quota > 0 then
-  local ok, restored = pcall(cjson.decode, ARGV[7])
-  local total = (ok and type(restored) == 'table' and tonumber(restored['b'])) or 0
+  local ok, moved = pcall(cjson.decode, ARGV[7])
+  local total = (ok and type(moved) == 'table' and tonumber(moved['b'])) or 0
   if total > 0 then
     local entries = redis.call('HGETALL', ARGV[11] .. 'uploads:' .. ARGV[12])
     for i = 1, #entries, 2 do
