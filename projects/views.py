@@ -119,11 +119,15 @@ def draft_list(request):
         for draft in drafts_of_owner(owner=owner)
     ]
     discarded, expired = ended_drafts_of_owner(owner=owner)
+    # Drafts this browser made before signing in that did not move into the account (it was
+    # full, or they were left): offered again. No read without the browser's token.
+    left = anonymous_drafts_of_request(request=request) if request.user.is_authenticated else []
     return render(
         request,
         "projects/draft_list.html",
         {
             "rows": rows,
+            "left_in_browser": len(left),
             "discarded": discarded,
             "expired": expired,
             "step_count": len(steps.STEP_NAMES),
@@ -397,6 +401,33 @@ def sign_in_destination(next_url, *, has_drafts):
     return f"{reverse('projects:drafts_move')}?{urlencode({'next': next_url})}"
 
 
+def _drafts(count):
+    return f"{count} draft{'s' if count != 1 else ''}"
+
+
+def claim_message(claimed):
+    """What moving this browser's drafts into the account did, in words (services.Claimed)."""
+    moved, stayed = len(claimed.moved), len(claimed.stayed)
+    said = f"{_drafts(moved)} {'was' if moved == 1 else 'were'} moved to your account." if moved else "No drafts were moved to your account."
+    if not stayed:
+        return said
+    it = "it" if stayed == 1 else "them"
+    if claimed.at_cap:
+        why = (
+            f"your account already has {claimed.cap} unfinished draft{'s' if claimed.cap != 1 else ''}, the most it can keep: "
+            f"discard one in Your drafts to make room, then move {it} from there."
+        )
+    elif claimed.uploads_full:
+        why = (
+            f"with {'its' if stayed == 1 else 'their'} documents, the documents of all your drafts together would be more "
+            f"than {filesizeformat(claimed.upload_limit)}, the most your account can keep: discard a draft you no longer "
+            f"need in Your drafts, or remove some of its documents, then move {it} from there."
+        )
+    else:
+        why = f"{'it was' if stayed == 1 else 'they were'} changed in another tab meanwhile: move {it} from Your drafts."
+    return f"{said} {stayed} stayed with this browser because {why}"
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def drafts_move(request):
@@ -407,9 +438,11 @@ def drafts_move(request):
         if request.POST.get("choice") == "leave":
             messages.info(request, "Those drafts stay in this browser. You will see them again when you sign out.")
         else:
-            moved = draft_claim(request=request, user=request.user)
-            if moved:
-                messages.success(request, f"{moved} draft{'s' if moved != 1 else ''} moved to your account.")
+            claimed = draft_claim(request=request, user=request.user)
+            if claimed.stayed:
+                messages.warning(request, claim_message(claimed))
+            elif claimed.moved:
+                messages.success(request, claim_message(claimed))
         return redirect(next_url)
     drafts = anonymous_drafts_of_request(request=request)
     if not drafts:

@@ -205,16 +205,17 @@ else
 end
 search_reindex(ARGV[11], id, indexed, ARGV[10])
 """
-# --- Issue 12: an owner's limits. at_cap(cap): the owner has ``cap`` live drafts already (0 = no
-# cap; the owner index can still name drafts that expired, so past the cap only records that exist
-# count). over_uploads(quota): the documents of the draft being written (its tombstone's "b", in
-# ARGV[7]) and of the owner's other live drafts take more than ``quota`` bytes (0 = none).
+# --- Issue 12: an owner's limits. at_cap(cap): the owner has ``cap`` live drafts already, this
+# one apart (0 = no cap; the owner index can still name drafts that expired, so past the cap only
+# records that exist count). over_uploads(quota): the documents of the draft being written (its
+# tombstone's "b", in ARGV[7]) and of the owner's other live drafts take more than ``quota``
+# bytes (0 = none).
 _OWNER_LIMITS = """
 local function at_cap(cap)
   if not cap or cap <= 0 or redis.call('ZCARD', KEYS[6]) < cap then return false end
   local live = 0
   for _, other in ipairs(redis.call('ZRANGE', KEYS[6], 0, -1)) do
-    live = live + redis.call('EXISTS', ARGV[11] .. 'draft:' .. other)
+    if other ~= ARGV[6] then live = live + redis.call('EXISTS', ARGV[11] .. 'draft:' .. other) end
   end
   return live >= cap
 end
@@ -232,9 +233,13 @@ local function over_uploads(quota)
   return total > quota
 end
 """
-# A new draft (expected -1) past its owner's cap (ARGV[15], a tail only SAVE reads): -4.
+# A draft new to its owner (created, or moved in from another owner: a browser's drafts claimed at
+# sign-in) is held to that owner's cap (ARGV[15]; -4) and upload total (ARGV[16]; -5). The caller
+# passes them (a tail only SAVE reads; RESTORE's own ARGV[15..17] are unrelated) only for those
+# two writes, 0 otherwise.
 SAVE = _COUNT + _SEARCH_INDEX + _OWNER_LIMITS + """
-if tonumber(ARGV[1]) < 0 and at_cap(tonumber(ARGV[15] or 0)) then return -4 end
+if at_cap(tonumber(ARGV[15] or 0)) then return -4 end
+if over_uploads(tonumber(ARGV[16] or 0)) then return -5 end
 """ + _SAVE_BODY + "count_tail()\nreturn 1"
 
 # An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count.

@@ -131,8 +131,10 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
     def _write(self, draft, *, action, step=None, ttl=None, touch=True):
         with logged(action, draft.id, step=step or draft.current_step):
             before = (draft.writes, draft.revision, draft.last_activity, draft.expires_at, list(draft.history), draft.history_base)
-            cap = owner_cap(draft.owner) if action == "create" else 0
-            keys, args = self.save_command(draft, ttl=ttl, touch=touch, cap=cap)
+            held = action in ("create", "claim")  # a draft new to its owner: held to its limits
+            cap = owner_cap(draft.owner) if held else 0
+            quota = owner_upload_total(draft.owner) if held else 0
+            keys, args = self.save_command(draft, ttl=ttl, touch=touch, cap=cap, quota=quota)
             if len(args[1]) > settings.SESSION_MAX_BYTES:
                 draft.writes, draft.revision, draft.last_activity, draft.expires_at, draft.history, draft.history_base = before
                 raise DraftTooLarge(f"the draft would be {len(args[1])} bytes")
@@ -150,13 +152,16 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
                 raise DraftGone("the draft no longer exists")
             if result == -4:
                 raise OwnerAtCap(f"the owner has {cap} live drafts already")
+            if result == -5:
+                raise OwnerUploadsFull("its documents would take the owner past the upload total", limit=quota)
             raise DraftConflict("a draft with this id already exists")
 
-    def save_command(self, draft, *, ttl=None, touch=True, create=False, cap=0):
+    def save_command(self, draft, *, ttl=None, touch=True, create=False, cap=0, quota=0):
         """``(keys, args)`` of the SAVE script for ``draft``, stamped as saved now (its times,
         write counter and revision move); ``create``: as a new draft, whatever its counter. Not
         part of the DraftStore interface: save() runs it, and benchmarks load many drafts with it
-        in one pipeline. ``cap``: refuse a new draft if its owner has that many live ones already."""
+        in one pipeline. ``cap``: refuse a new draft if its owner has that many live ones already;
+        ``quota``: ... if its documents would take its owner's past that many bytes."""
         expected = -1 if draft.is_new or create else draft.writes
         moment = clock.now()
         ttl = ttl or settings.SESSION_TTL
@@ -193,7 +198,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             draft.expires_at.timestamp(), entry, make_key(""), draft.owner, current_step, kind,
         ]
         if not create:  # SAVE's tail (RESTORE's own ARGV[15] is now)
-            args.append(cap)
+            args.extend([cap, quota])
         return keys, args
 
     def extend(self, draft, seconds):

@@ -112,7 +112,9 @@ class DraftStore:
 
     def save(self, draft, *, action="update", step=None, ttl=None, touch=True):
         """Write a saved draft back unless another write came first (DraftConflict) or it is
-        gone (DraftGone). Its revision moves when its data changed."""
+        gone (DraftGone). Its revision moves when its data changed. ``action="claim"``: the draft
+        moves to a new owner (its ``owner`` changed), held to that owner's limits as a new draft
+        is: OwnerAtCap, OwnerUploadsFull (nothing written)."""
         raise NotImplementedError
 
     def extend(self, draft, seconds):

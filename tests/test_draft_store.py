@@ -322,8 +322,9 @@ def test_it_moves_drafts_to_another_owner(store, drafts_redis, rf):
     store.create(with_name(new_draft(owner_key="a:other"), "Not mine"))
     request = rf.get("/", HTTP_USER_AGENT="pytest")
     request.session = {SESSION_KEY: "token"}
+    claimed = draft_claim(request=request, user=SimpleNamespace(pk=42))
 
-    assert draft_claim(request=request, user=SimpleNamespace(pk=42)) == 2
+    assert ({draft.id for draft in claimed.moved}, claimed.stayed) == ({first.id, second.id}, [])
 
     assert SESSION_KEY not in request.session
     assert store.list_for_owner("a:token") == []

@@ -17,7 +17,7 @@ from sessions_store.limits import allow_creation
 from sessions_store.memory import memory_reading
 from sessions_store.merge import merge
 from sessions_store.owners import anonymous_owner_from_session, forget_anonymous_owner, request_metadata, request_owner, user_owner
-from sessions_store.store import DraftConflict, DraftGone, get_draft_store
+from sessions_store.store import DraftConflict, DraftGone, OwnerAtCap, OwnerUploadsFull, get_draft_store
 
 from .. import access, analytics, steps
 from ..selectors import draft_for_request, drafts_of_owner
@@ -497,24 +497,66 @@ def draft_delete(*, draft):
     delete_draft_files(draft.id)
 
 
+@dataclass
+class Claimed:
+    """What moving a browser's drafts into an account did: the drafts ``moved`` and those that
+    ``stayed`` with the browser (most recent first), and why some stayed: ``at_cap`` (the account
+    had ``cap`` live drafts), ``uploads_full`` (their documents would take the account past
+    ``upload_limit`` bytes), ``changed`` (written elsewhere meanwhile: try again)."""
+
+    moved: list = field(default_factory=list)
+    stayed: list = field(default_factory=list)
+    cap: int = 0
+    upload_limit: int = 0
+    at_cap: bool = False
+    uploads_full: bool = False
+    changed: bool = False
+
+
 def draft_claim(*, request, user):
-    """An anonymous visitor logs in: every draft of this browser becomes the user's. Returns how
-    many moved (a draft changed or gone meanwhile stays where it is)."""
+    """An anonymous visitor signs in and moves this browser's drafts into the account: as many
+    as fit within the account's drafts cap (DRAFT_MAX_USER) and upload total
+    (UPLOAD_MAX_OWNER_USER), most recently active first. The others stay with the browser's
+    anonymous owner (its token kept, so they can be moved later); a draft gone meanwhile is left
+    out. One read of the account's live drafts; the store checks both limits again on each move
+    (another tab may start a draft meanwhile). Returns a Claimed."""
+    claimed = Claimed(cap=settings.DRAFT_MAX_USER, upload_limit=settings.UPLOAD_MAX_OWNER_USER)
     anonymous = anonymous_owner_from_session(request)
     if anonymous is None:
-        return 0
+        return claimed
     new_owner = user_owner(request, user)
     store = get_draft_store()
-    moved = 0
-    for draft in drafts_of_owner(owner=anonymous):
-        draft.owner, draft.user_agent_hash = new_owner.key, new_owner.user_agent_hash
-        try:
-            store.save(draft, action="update")
-        except (DraftConflict, DraftGone):
-            continue
-        moved += 1
-    forget_anonymous_owner(request)
-    return moved
+    drafts = drafts_of_owner(owner=anonymous)
+    if not drafts:
+        forget_anonymous_owner(request)
+        return claimed
+    account = store.list_for_owner(new_owner.key)
+    count, used = len(account), sum(draft.upload_bytes for draft in account)
+    for draft in drafts:
+        if claimed.cap and count >= claimed.cap:
+            claimed.at_cap = True
+        elif draft.upload_bytes and used + draft.upload_bytes > claimed.upload_limit:
+            claimed.uploads_full = True
+        else:
+            owner, agent = draft.owner, draft.user_agent_hash
+            draft.owner, draft.user_agent_hash = new_owner.key, new_owner.user_agent_hash
+            try:
+                store.save(draft, action="claim")
+            except DraftGone:
+                continue
+            except (DraftConflict, OwnerAtCap, OwnerUploadsFull) as refused:
+                draft.owner, draft.user_agent_hash = owner, agent
+                claimed.at_cap |= isinstance(refused, OwnerAtCap)
+                claimed.uploads_full |= isinstance(refused, OwnerUploadsFull)
+                claimed.changed |= isinstance(refused, DraftConflict)
+            else:
+                claimed.moved.append(draft)
+                count, used = count + 1, used + draft.upload_bytes
+                continue
+        claimed.stayed.append(draft)
+    if not claimed.stayed:
+        forget_anonymous_owner(request)
+    return claimed
 
 
 def draft_extend(*, draft, seconds):
