@@ -191,6 +191,8 @@ def test_it_lists_recently_discarded_and_expired_drafts(desktop, drafts_redis, f
     start_draft(desktop, project_name="Live Lodge")
     expire_for_real(drafts_redis, lapsed)
     assert "discarded" in text(desktop.post(discard_url(binned), follow=True))
+    at_once = text(desktop.get(reverse("projects:drafts")))
+    assert "just now" in at_once and "0 minutes ago" not in at_once  # not Django's "0 minutes ago"
     frozen_clock.travel(timedelta(minutes=2))
 
     page = text(desktop.get(reverse("projects:drafts")))

@@ -1,6 +1,8 @@
-"""{% load project_format %}: numbers as the review page shows them ("12,500 sq ft", "$250,000")."""
+"""{% load project_format %}: numbers as the review page shows them ("12,500 sq ft", "$250,000"), and times as "just now" or "5 minutes ago"."""
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from ..review import format_number
 
@@ -32,3 +34,15 @@ def duration(seconds):
         return f"{minutes} min {rest} s" if rest else f"{minutes} min"
     hours, rest = divmod(seconds, 3600)
     return f"{hours} h {rest // 60} min" if rest // 60 else f"{hours} h"
+
+
+@register.filter
+def ago(when, now=None):
+    """``{{ draft.last_activity|ago:now }}``: "just now" under a minute, otherwise "5 minutes ago"
+    (Django's timesince alone says "0 minutes ago")."""
+    if not when:
+        return ""
+    now = now or timezone.now()
+    if (now - when).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(when, now)} ago"

@@ -65,7 +65,10 @@
     expiresAt = when;
     if (statusTime) {
       statusTime.setAttribute("datetime", iso);
-      statusTime.textContent = new Date(when).toLocaleString();
+      // The same form as the page's own ("2 Dec 2026, 14:05 UTC"), not the browser's default.
+      statusTime.textContent = new Date(when).toLocaleString("en-GB", {
+        day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+      });
     }
     if (statusLeft) statusLeft.textContent = "kept again just now";
     tick();
