@@ -55,6 +55,7 @@ from .services import (
     draft_count_failure,
     draft_count_refused,
     draft_count_visit,
+    draft_discard_to_make_room,
     draft_keep_documents,
     draft_reopen_step,
     draft_start,
@@ -227,6 +228,10 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
                 form.show_attached(draft.files)
             return self.render(form)
         if draft is None:
+            if request.POST.get("discard_first"):
+                # The page that refused this draft at the owner's cap: "Discard … and save this
+                # project instead" (a draft not theirs is left alone, and the cap says so again).
+                draft_discard_to_make_room(request=request, draft_id=request.POST["discard_first"])
             try:
                 self.storage.start(draft_start(request=request, step=step))
             except RateLimited as limited:

@@ -139,7 +139,7 @@ class WizardRecoveryPages:
         notice = (
             f"You already have {unfinished_drafts(len(self.owner_drafts))}, the most you can keep at "
             "once, so this one was not saved. Resume one of them below, or discard one you no longer "
-            "need, then save this page again. Nothing you typed below has been lost."
+            "need and this project is saved in its place. Nothing you typed below has been lost."
         )
         return self.render_with_input(request, kwargs, notice, status=409)
 

@@ -23,8 +23,14 @@ def test_it_shows_the_account_with_its_actions(owner_client, owner):
 
     assert "Your account" in page and owner.username in page and owner.email in page
     assert reverse("password_change") in page
-    assert "Sign out of all other devices" in page
+    assert "You are signed in only here." in page
+    assert "Sign out of all other devices" not in page  # nothing to sign out of
     assert reverse("account") in text(owner_client.get("/"))  # linked from the header
+
+    browser(owner)  # and now on another device too
+    page = text(owner_client.get(reverse("account")))
+    assert "You are signed in on 1 other device or browser as well as this one." in page
+    assert "Sign out of all other devices" in page
 
 
 def test_it_sends_anonymous_visitors_to_sign_in_for_the_account_pages(client):

@@ -204,7 +204,7 @@ def test_it_sends_what_was_typed_when_the_page_is_left_before_the_save(browser_p
     page = browser_pages.page(context)
     page.goto(reverse("projects:wizard_new"))
     page.get_by_label("Project name").fill("Left in a hurry")
-    page.get_by_role("link", name="My drafts").click()  # pagehide: a beacon
+    page.get_by_role("link", name="Your drafts").click()  # pagehide: a beacon
     expect(page).to_have_url(re.compile(r"/projects/drafts/$"))
 
     # The beacon may land after the drafts page. Its answer brings the session cookie that names

@@ -227,10 +227,15 @@ def test_it_lists_the_drafts_to_resume_or_discard_when_a_new_draft_is_refused(br
     notice = page.locator("#notice")
     expect(notice).to_contain_text("You already have 1 unfinished draft, the most you can keep at once")
     expect(page.get_by_role("link", name="Resume “Harbour North”")).to_be_visible()
-    expect(page.get_by_role("link", name="Discard “Harbour North”")).to_be_visible()
+    discard = page.get_by_role("button", name="Discard “Harbour North” and save this project instead")
+    expect(discard).to_be_visible()
     expect(page.get_by_label("Project name")).to_have_value("Harbour South")
     for width in (320, 390, 1280):
         page.set_viewport_size({"width": width, "height": 800})
         browser_pages.screenshot(page, f"at-cap-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert axe_violations(page) == []
+    # Discarding one from here saves what was typed in its place.
+    discard.click()
+    expect(page).to_have_url(re.compile(r"/requirements/$"))
+    expect(page.locator("#draft-status")).to_contain_text("Harbour South")

@@ -184,6 +184,8 @@ def _worded(form, fields):
     for name, (label, required) in fields.items():
         form.fields[name].label = label
         form.fields[name].error_messages["required"] = required
+    if "new_password2" in form.fields:  # Django's "Enter the same password as before, for verification."
+        form.fields["new_password2"].help_text = "Type the new password again, to check it."
     return form
 
 

@@ -474,6 +474,18 @@ def draft_discard(*, draft):
     return clock.now() + timedelta(seconds=settings.DRAFT_RESTORE_SECONDS)
 
 
+def draft_discard_to_make_room(*, request, draft_id):
+    """From the page that refused a new draft at the owner's cap: discard ``draft_id`` (as the
+    Discard page does, restorable for a while) so that the new one fits. False, with nothing
+    discarded, when it is not a live draft of this request's owner."""
+    try:
+        draft = draft_for_request(request=request, draft_id=draft_id, slide=False, reveal=False)
+    except access.DraftRefused:
+        return False
+    draft_discard(draft=draft)
+    return True
+
+
 def draft_restore(*, request, draft_id):
     """The owner takes a discarded draft back while its window lasts: as it was (answers, files,
     step), its lifetime restarted. A second click finds it restored already. Raises DraftRefused:

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from ..api_helpers import create
 from ..test_autosave import AUTOSAVE_NEW, autosave
-from ..wizard_helpers import browser, details_post, draft_count, expire_for_real, json_error, start_draft
+from ..wizard_helpers import browser, details_post, draft_count, expire_for_real, json_error, start_draft, stored
 
 pytestmark = pytest.mark.django_db
 
@@ -44,11 +44,38 @@ def test_the_page_lists_the_drafts_to_resume_or_discard(anonymous, settings, dra
 
     for draft_id, name in ((first, "North"), (second, "South")):
         assert f'<a href="/projects/new/{draft_id}/">Resume “{name}”</a>' in content
-        assert re.search(rf'<a href="/projects/new/{draft_id}/discard/">Discard<span class="visually-hidden"> “{name}”', content)
+        assert re.search(rf'<button type="submit" form="step-form" name="discard_first" value="{draft_id}"[^>]*>Discard “{name}” and save this project instead', content)
     # Discarding one makes room.
     assert anonymous.post(f"/projects/new/{first}/discard/").status_code == 302
     assert anonymous.post(NEW, details_post(project_name="East")).status_code == 302
     assert draft_count(drafts_redis) == 2
+
+
+def test_discarding_one_from_the_page_saves_what_was_typed_in_its_place(anonymous, settings, drafts_redis):
+    """The page's Discard buttons post the step's form: the draft goes, and what was typed is saved."""
+    settings.DRAFT_MAX_ANONYMOUS = 2
+    first, second = start_draft(anonymous, project_name="North"), start_draft(anonymous, project_name="South")
+
+    response = anonymous.post(NEW, {**details_post(project_name="East"), "discard_first": first})
+
+    assert response.status_code == 302 and response["Location"].endswith("/requirements/")
+    new = response["Location"].split("/")[3]
+    assert stored(new).wizard["step_data"]["details"]["details-project_name"] == ["East"]
+    assert draft_count(drafts_redis) == 2
+    assert anonymous.get(f"/projects/new/{first}/").status_code == 410  # discarded (restorable)
+    assert stored(second) is not None
+
+
+def test_a_discard_of_someone_elses_draft_discards_nothing_and_keeps_the_input(anonymous, signed_in, settings, drafts_redis):
+    settings.DRAFT_MAX_ANONYMOUS = 1
+    start_draft(anonymous, project_name="Mine")
+    theirs = start_draft(signed_in, project_name="Theirs")
+
+    for refused in (theirs, "not-a-draft", "00000000-0000-0000-0000-000000000000"):
+        response = anonymous.post(NEW, {**details_post(project_name="Another"), "discard_first": refused})
+        assert response.status_code == 409
+        assert 'value="Another"' in response.content.decode()
+    assert stored(theirs) is not None
 
 
 def test_the_api_and_autosave_answer_409_with_the_drafts(anonymous, settings):
