@@ -226,6 +226,8 @@ def test_it_lists_the_drafts_to_resume_or_discard_when_a_new_draft_is_refused(br
 
     notice = page.locator("#notice")
     expect(notice).to_contain_text("You already have 1 unfinished draft, the most you can keep at once")
+    expect(notice).to_be_focused()  # a screen reader starts at why it was not saved
+    assert page.title().startswith("Error: ")
     expect(page.get_by_role("link", name="Resume “Harbour North”")).to_be_visible()
     discard = page.get_by_role("button", name="Discard “Harbour North” and save this project instead")
     expect(discard).to_be_visible()

@@ -1,10 +1,17 @@
-/* The error summary (GOV.UK's pattern): it takes the focus when the page loads, and its links
+/* The error summary (GOV.UK's pattern): it takes the focus when the page loads (or, without
+ * one, the notice saying why the step could not be saved), and its links
  * focus their field with the field's label (or a group's legend) scrolled into view above it,
  * not the input at the very top edge of the window. The links work without this file. */
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary");
-  if (!summary) return;
+  if (!summary) {
+    // No field errors, but the step could not be saved (a notice says why and what to do): it
+    // takes the focus instead, so a screen reader starts there.
+    var notice = document.getElementById("notice");
+    if (notice) notice.focus();
+    return;
+  }
 
   function labelFor(input) {
     var legend = input.closest("fieldset") && input.closest("fieldset").querySelector("legend");
