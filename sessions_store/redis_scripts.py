@@ -415,27 +415,80 @@ return found
 
 # One batch of cleanup (issue 14), in one round trip: the expiry index's entries due by ``now``
 # (at most ``count``). A draft still there (reads slid its TTL) is put back in line; a gone one
-# is forgotten as FORGET "expire" forgets it (the same code, run once per draft).
+# is forgotten exactly as FORGET "expire" forgets it (same tombstone reads, same ended-list notes,
+# draft by draft and in the same order), but the removals from the sorted sets and hashes are
+# grouped per key: one ZREM per index (index, index:created, index:expiry, per step, per kind,
+# per owner), one HDEL per uploads:<owner>, and one ZREM (and emptiness check) per search bucket
+# touched instead of per search entry. The buckets are looked up before any is removed: an entry
+# lies in the bucket of the greatest bound at or below it, which an emptied bucket never was, so
+# the end state is FORGET's run draft by draft (tests/test_cleanup_drafts_removal.py).
 # Returns {entries seen, rescheduled, id, step, id, step, ...} of the drafts it forgot.
 # ARGV: key prefix, now, count, tombstone ttl, ended max, session ttl
-EXPIRE_DUE = "local function forget(KEYS, ARGV)\n" + FORGET + """
-end
-local prefix, now = ARGV[1], tonumber(ARGV[2])
+EXPIRE_DUE = "local function expire_due(ARGV, prefix, now, count, keep, most, session_ttl)\n" + _SEARCH_INDEX + _NOTE_ENDED + """
 local expiry = prefix .. 'index:expiry'
-local due = redis.call('ZRANGEBYSCORE', expiry, '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+local due = redis.call('ZRANGEBYSCORE', expiry, '-inf', now, 'LIMIT', 0, count)
 local out = {#due, 0}
+local gone = {}
 for _, id in ipairs(due) do
   local pttl = redis.call('PTTL', prefix .. 'draft:' .. id)
   if pttl ~= -2 then
-    redis.call('ZADD', expiry, 'XX', now + (pttl > 0 and pttl / 1000 or tonumber(ARGV[6])), id)
+    redis.call('ZADD', expiry, 'XX', now + (pttl > 0 and pttl / 1000 or session_ttl), id)
     out[2] = out[2] + 1
   else
-    local keys = {prefix .. 'draft:' .. id, prefix .. 'tomb:' .. id, prefix .. 'index', prefix .. 'index:created', expiry, prefix .. 'search'}
-    local result = forget(keys, {id, prefix, 'expire', now, ARGV[4], ARGV[5], 0})  -- 0: no counts (see _COUNT)
-    if result[1] == 1 then out[#out + 1] = id; out[#out + 1] = result[2] end
+    gone[#gone + 1] = id
+  end
+end
+if #gone == 0 then return out end
+local listed = redis.call('ZMSCORE', prefix .. 'index', unpack(gone))  -- FORGET reports these only
+local zrem, hdel, order = {}, {}, {}
+local function later(into, key, member)
+  local members = into[key]
+  if not members then members = {}; into[key] = members; order[#order + 1] = {into, key} end
+  members[#members + 1] = member
+end
+local buckets, bounds = {}, {}
+for i, id in ipairs(gone) do
+  local step, t = '', {}
+  local old = redis.call('GET', prefix .. 'tomb:' .. id)
+  if old then
+    local ok, decoded = pcall(cjson.decode, old)
+    if ok and type(decoded) == 'table' then t = decoded end
+  end
+  if t['o'] then later(zrem, prefix .. 'owner:' .. t['o'], id) end
+  if t['s'] then later(zrem, prefix .. 'index:step:' .. t['s'], id); step = t['s'] end
+  if t['k'] then later(zrem, prefix .. 'index:kind:' .. t['k'], id) end
+  if t['q'] and string.find(t['q'], '|', 1, true) then later(zrem, prefix .. 'search', t['q'])
+  elseif t['q'] then
+    for member in pairs(search_members(t['q'], id)) do
+      local key, bound = search_bucket(prefix, member)
+      bounds[key] = bound
+      later(buckets, key, member)
+    end
+  end
+  if t['o'] then later(hdel, prefix .. 'uploads:' .. t['o'], id) end  -- issue 12
+  later(zrem, prefix .. 'index', id)
+  later(zrem, prefix .. 'index:created', id)
+  later(zrem, expiry, id)
+  if t['o'] and not t['d'] then
+    local left = redis.call('PTTL', prefix .. 'tomb:' .. id) / 1000
+    note_ended(id, t['o'], math.min(now, now - keep + left), now, keep, most)
+  end
+  if listed[i] then out[#out + 1] = id; out[#out + 1] = step end
+end
+for _, pending in ipairs(order) do
+  local into, key = pending[1], pending[2]
+  local members, removed = into[key], 0
+  for from = 1, #members, 1000 do
+    local command = into == hdel and 'HDEL' or 'ZREM'
+    removed = removed + redis.call(command, key, unpack(members, from, math.min(from + 999, #members)))
+  end
+  if into == buckets and removed > 0 and bounds[key] ~= '' and redis.call('EXISTS', key) == 0 then
+    redis.call('ZREM', prefix .. 'search:buckets', bounds[key])
   end
 end
 return out
+end
+return expire_due({'', ARGV[1]}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
 """
 
 # A filtered admin page (issue 14): the intersection of the sort index with the filters, kept
