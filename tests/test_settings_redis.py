@@ -117,3 +117,19 @@ def test_it_runs_as_part_of_the_deploy_check(tmp_path, drafts_server):
     )
 
     assert EVICTS in result.stdout + result.stderr
+
+
+def test_a_relative_var_dir_names_the_embedded_redis_by_an_absolute_path(tmp_path):
+    """VAR_DIR=var/bench (as the benchmarks' commands write it): the embedded Redis's socket URL
+    must be absolute, or redis-py reads "var" as a host name and nothing can reach it."""
+    env = production_env(
+        database_url="sqlite:///unused.sqlite3", redis_url="", media_root=tmp_path, static_root=tmp_path,
+        var_dir="var/relative-check", ALLOW_EMBEDDED_REDIS="true",
+    )
+    script = "import json, wizard_site.settings as s; print(json.dumps([s.REDIS_URL, str(s.VAR_DIR)]))"
+    result = subprocess.run([sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    url, var_dir = json.loads(result.stdout)
+    assert var_dir == str(BASE_DIR / "var" / "relative-check")
+    assert url == f"unix://{BASE_DIR}/var/relative-check/redis/redis.sock?db=0"

@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = (BASE_DIR / os.environ.get("VAR_DIR", "var")).resolve()  # a relative one is from the checkout
 
 
 def envbool(name, default):
