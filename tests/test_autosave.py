@@ -31,6 +31,7 @@ from .wizard_helpers import (
     management,
     prefixed,
     sources_post,
+    stale_first_tab,
     start_draft,
     step_url,
 )
@@ -350,11 +351,7 @@ def test_it_needs_the_csrf_token(drafts_redis):
 
 def test_it_asks_about_an_answer_a_stale_tab_changed_differently_and_keeps_what_was_typed(signed_in):
     draft_id = start_draft(signed_in)
-    first_tab = signed_in.get(step_url(draft_id, "details"))
-    second_tab = signed_in.get(step_url(draft_id, "details"))
-    assert signed_in.post(
-        step_url(draft_id, "details"), {**details_post(project_name="Second tab"), "draft_version": page_version(second_tab)}
-    ).status_code == 302
+    first_tab = stale_first_tab(signed_in, draft_id, "details", details_post(project_name="Second tab"))
 
     response = signed_in.post(
         step_url(draft_id, "details"),

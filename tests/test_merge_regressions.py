@@ -8,7 +8,16 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
-from .wizard_helpers import VALID_DETAILS, details_post, management, page_version, start_draft, step_url, stored
+from .wizard_helpers import (
+    VALID_DETAILS,
+    details_post,
+    management,
+    page_version,
+    stale_first_tab,
+    start_draft,
+    step_url,
+    stored,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,13 +42,10 @@ def input_value(content, name):
 
 def test_it_keeps_the_other_tabs_untouched_answers_when_a_conflict_page_is_saved_as_shown(signed_in):
     draft_id = start_draft(signed_in)
-    first_tab = signed_in.get(step_url(draft_id, "details"))
-    second_tab = signed_in.get(step_url(draft_id, "details"))
     # The other tab changes the name AND the client; this tab changes only the name.
-    assert signed_in.post(
-        step_url(draft_id, "details"),
-        {**details_post(project_name="Second tab", client_name="Client from the second tab"), "draft_version": page_version(second_tab)},
-    ).status_code == 302
+    first_tab = stale_first_tab(
+        signed_in, draft_id, "details", details_post(project_name="Second tab", client_name="Client from the second tab")
+    )
 
     conflict = signed_in.post(
         step_url(draft_id, "details"), {**details_post(project_name="First tab"), "draft_version": page_version(first_tab)}
@@ -121,11 +127,7 @@ def drop_history_as_the_previous_release_writes_it(redis, draft_id):
 
 def test_it_does_not_take_a_record_without_history_for_one_where_nothing_changed(signed_in, drafts_redis):
     draft_id = start_draft(signed_in)
-    first_tab = signed_in.get(step_url(draft_id, "details"))
-    second_tab = signed_in.get(step_url(draft_id, "details"))
-    assert signed_in.post(
-        step_url(draft_id, "details"), {**details_post(client_name="Second tab"), "draft_version": page_version(second_tab)}
-    ).status_code == 302
+    first_tab = stale_first_tab(signed_in, draft_id, "details", details_post(client_name="Second tab"))
     # The old release's processes (schema 3 too) write the record back without "history"/"hb".
     drop_history_as_the_previous_release_writes_it(drafts_redis, draft_id)
 
@@ -159,13 +161,8 @@ def on_sources(client):
 
 def test_it_shows_the_other_tabs_connector_when_both_tabs_changed_the_same_row(signed_in):
     draft_id = on_sources(signed_in)
-    first_tab = signed_in.get(step_url(draft_id, "sources"))
-    second_tab = signed_in.get(step_url(draft_id, "sources"))
     theirs = "https://drive.google.com/drive/folders/from-the-second-tab"
-    assert signed_in.post(
-        step_url(draft_id, "sources"),
-        {**sources_values(connectors=[("google_drive", theirs)]), "draft_version": page_version(second_tab)},
-    ).status_code == 302
+    first_tab = stale_first_tab(signed_in, draft_id, "sources", sources_values(connectors=[("google_drive", theirs)]))
 
     response = signed_in.post(
         step_url(draft_id, "sources"),

@@ -184,3 +184,13 @@ def json_error(response, status, code):
     assert body["error"]["code"] == code, body
     assert body["error"]["message"]
     return body["error"]
+
+
+def stale_first_tab(client, draft_id, step, values):
+    """Two tabs open ``step``; the second submits ``values`` (a redirect) first. Returns the first
+    tab's page, whose draft_version is now behind the draft's."""
+    first_tab = client.get(step_url(draft_id, step))
+    second_tab = client.get(step_url(draft_id, step))
+    response = client.post(step_url(draft_id, step), {**values, "draft_version": page_version(second_tab)})
+    assert response.status_code == 302, response
+    return first_tab
