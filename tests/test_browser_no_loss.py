@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from .browser.harness import browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
-from .test_browser import DRAFT_STEP, SAVED, draft_id_of, fill_details, save_and_continue, status, stored_pending
+from .test_browser import AUTOSAVE, DRAFT_STEP, SAVED, draft_id_of, fill_details, save_and_continue, status, stored_pending, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,6 +80,35 @@ def test_it_never_conflicts_with_itself_after_a_step_link(browser_pages, gap_ms)
     no_conflict(page)
     assert stored_pending(draft_id, "requirements")["requirements-requirements_notes"] == ["Typed just before leaving"]
 
+
+
+def test_it_saves_what_was_typed_before_the_page_script_arrived(browser_pages):
+    # A slow network: the person types while autosave.js is still on its way, then waits.
+    page = on_requirements(browser_pages)
+    held = []
+    page.route("**/js/autosave*.js", lambda route: held.append(route))
+    page.reload(wait_until="commit")
+    page.get_by_label(NOTES).fill("Typed before the page was ready")
+    wait_for(page, held)
+    held[0].continue_()
+    expect(status(page)).to_have_text(SAVED)
+    draft_id = draft_id_of(page)
+    assert eventually(page, lambda: stored_pending(draft_id, "requirements").get("requirements-requirements_notes") == ["Typed before the page was ready"])
+
+
+def test_it_sends_nothing_when_a_page_opens_and_nothing_was_typed(browser_pages):
+    # The load-time check above must not take the page's own values for an edit: step 1 with
+    # its values (text, a date, a chosen option, a ticked radio) opens, twice, without a save.
+    page = on_requirements(browser_pages)
+    page.get_by_role("link", name=re.compile("Project details")).click()
+    expect(page).to_have_url(re.compile(r"/details/$"))
+    sent = []
+    page.route(AUTOSAVE, lambda route: (sent.append(route.request.url), route.fallback()))
+    for _ in range(2):
+        page.reload()
+        expect(page.get_by_label("Project name")).not_to_have_value("")
+        page.wait_for_timeout(600)  # 3 x the tests' autosave delay: a save would have gone
+    assert sent == []
 
 def test_it_keeps_what_is_typed_offline_on_the_device_and_sends_it_later(browser_pages):
     browser_pages.allow(r"net::ERR_INTERNET_DISCONNECTED")

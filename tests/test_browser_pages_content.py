@@ -15,7 +15,7 @@ from .api_helpers import created
 from .conftest import PASSWORD, pdf_bytes
 from .wizard_helpers import browser
 from .factories import UserFactory
-from .test_browser import fill_details, save_and_continue, sign_in
+from .test_browser import fill_details, save_and_continue, sign_in, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -184,6 +184,22 @@ def test_it_gives_the_connector_hint_of_the_chosen_type(browser_pages):
     expect(page.locator("main")).to_contain_text("because you chose a connector type")
     expect(page.locator("#connector-1 .field").nth(1).locator(".hint")).to_contain_text("s3://my-bucket/drawings/")
 
+
+
+def test_it_gives_the_hint_of_a_type_chosen_before_the_page_script_arrived(browser_pages):
+    # A slow network: the type is chosen while connector-hints.js is still on its way.
+    page = browser_pages.page()
+    to_requirements(page)
+    attach(page)
+    save_and_continue(page)
+    expect(page).to_have_url(re.compile(r"/sources/$"))
+    held = []
+    page.route("**/js/connector-hints*.js", lambda route: held.append(route))
+    page.reload(wait_until="commit")
+    page.get_by_label("Connector type").select_option("s3")
+    wait_for(page, held)
+    held[0].continue_()
+    expect(page.locator("#connector-1 .field").nth(1).locator(".hint")).to_contain_text("s3://my-bucket/drawings/")
 
 # --- (9) your drafts ------------------------------------------------------------------------------
 

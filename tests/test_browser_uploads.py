@@ -14,7 +14,7 @@ import pytest
 from .browser.harness import axe_violations, browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
 from .conftest import pdf_bytes
 from .documents_helpers import EXE_BYTES, load_draft
-from .test_browser import draft_id_of, save_and_continue
+from .test_browser import draft_id_of, save_and_continue, wait_for
 from .test_browser_pages_content import to_requirements
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -128,6 +128,20 @@ def test_it_gives_a_refused_file_its_own_error_while_the_others_upload(browser_p
     assert axe_violations(page) == []
     browser_pages.screenshot(page, "refused-320")
 
+
+
+def test_it_uploads_files_chosen_before_the_page_script_arrived(browser_pages):
+    # A slow network: the files are chosen while uploads.js is still on its way.
+    page = browser_pages.page()
+    to_requirements(page)
+    held = Held(page, "**/js/uploads*.js")
+    page.reload(wait_until="commit")
+    wait_for(page, held.routes)
+    choose(page, pdf_file("early.pdf"))
+    held.release()
+    expect(page.locator("#attached-list li")).to_have_count(1)
+    assert attached_names(page) == ["early.pdf"]
+    assert stored_names(page) == ["early.pdf"]
 
 def test_it_continues_once_the_uploads_in_flight_are_done(browser_pages):
     page = browser_pages.page()

@@ -669,6 +669,28 @@
     save();
   }
 
+  // --- at load: what was typed (or put back by the browser) before this script ran ------------------
+
+  function changedBeforeLoad(element) {
+    if (!element.name || element.disabled || element.type === "file" || element.type === "hidden") return false;
+    if (element.name === step + "-remove" || element.name === "csrfmiddlewaretoken") return false;
+    if (element.type === "checkbox" || element.type === "radio") return element.checked !== element.defaultChecked;
+    if (element.tagName === "SELECT") {
+      var options = element.options;
+      var marked = Array.prototype.some.call(options, function (option) { return option.defaultSelected; });
+      if (!marked) return !element.multiple && options.length > 0 && element.selectedIndex !== 0;
+      return Array.prototype.some.call(options, function (option) { return option.selected !== option.defaultSelected; });
+    }
+    return "defaultValue" in element && element.value !== element.defaultValue;
+  }
+
+  Array.prototype.forEach.call(form.elements, function (element) {
+    if (!changedBeforeLoad(element)) return;
+    touched[element.name] = true;
+    changes += 1;
+  });
+  if (changes) schedule();
+
   if (draftOf(url)) {
     // This page's own values first and at once (before the person types on), then the others'.
     restoreOwn();

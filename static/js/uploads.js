@@ -357,4 +357,5 @@
   input.addEventListener("change", chosen);
   Array.prototype.forEach.call(box.querySelectorAll("li[data-remove-url]"), enhance);
   box.setAttribute("aria-live", "polite");
+  chosen(); // files chosen before this script arrived (a slow network) upload now
 })();
