@@ -189,13 +189,16 @@ class DocumentChanges:
     remove: set = field(default_factory=set)  # ids of attached documents
 
 
+def too_big_message(name, size_text):
+    """Why a file is refused for its size (also given to the page's script, with ``{name}`` and
+    ``{size}`` for it to fill in, so that it refuses such a file before uploading it)."""
+    return f"“{name}” is {size_text}: each file must be {filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)} or smaller."
+
+
 def _screen(uploaded):
     """``(Kind, None)`` for a file that may be attached, ``(None, why not)`` otherwise."""
     if uploaded.size > settings.UPLOAD_MAX_FILE_SIZE:
-        return None, (
-            f"“{display_name(uploaded.name)}” is {filesizeformat(uploaded.size)}: each file must be "
-            f"{filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)} or smaller."
-        )
+        return None, too_big_message(display_name(uploaded.name), filesizeformat(uploaded.size))
     try:
         return identify(uploaded), None
     except RejectedFile as exc:
@@ -233,6 +236,9 @@ class RequirementsForm(StepForm):
             f"{ACCEPTED_LABELS}. Up to {filesizeformat(settings.UPLOAD_MAX_FILE_SIZE)} each, "
             f"{filesizeformat(settings.UPLOAD_MAX_DRAFT_SIZE)} and {settings.UPLOAD_MAX_FILES} "
             "files in all. You can select several files at once."
+        )
+        self.fields["documents"].widget.attrs.update(
+            {"data-max-size": settings.UPLOAD_MAX_FILE_SIZE, "data-too-big": too_big_message("{name}", "{size}")}
         )
         self.show_attached(attached)
 

@@ -143,6 +143,23 @@ def test_it_uploads_files_chosen_before_the_page_script_arrived(browser_pages):
     assert attached_names(page) == ["early.pdf"]
     assert stored_names(page) == ["early.pdf"]
 
+
+def test_it_refuses_a_file_too_big_without_sending_it(browser_pages, settings):
+    # On a phone's data plan a file over the limit is refused at once, in the server's words.
+    settings.UPLOAD_MAX_FILE_SIZE = 1000
+    page = browser_pages.page()
+    to_requirements(page)
+    sent = []
+    page.route(UPLOADS, lambda route: (sent.append(route.request.post_data_buffer or b""), route.fallback()))
+    choose(page, pdf_file("large.pdf", size=2000), pdf_file("small.pdf"))
+
+    expect(page.locator("#attached-list li")).to_have_count(1)
+    expect(page.locator("#upload-list .upload-error")).to_contain_text(
+        "“large.pdf” is 2.0\xa0KB: each file must be 1000\xa0bytes or smaller."
+    )
+    assert len(sent) == 1 and b'filename="small.pdf"' in sent[0]
+    assert stored_names(page) == ["small.pdf"]
+
 def test_it_continues_once_the_uploads_in_flight_are_done(browser_pages):
     page = browser_pages.page()
     to_requirements(page)

@@ -64,12 +64,21 @@
   }
 
   function sizeText(bytes) {
-    if (bytes < 1024) return bytes + " bytes";
+    // As Django's filesizeformat writes it (the server's messages use it): "2.0\u00a0KB".
+    if (bytes < 1024) return bytes + (bytes === 1 ? "\u00a0byte" : "\u00a0bytes");
     var units = ["KB", "MB", "GB"];
     var value = bytes;
     var unit = -1;
     do { value /= 1024; unit += 1; } while (value >= 1024 && unit < units.length - 1);
-    return value.toFixed(1) + " " + units[unit];
+    return value.toFixed(1) + "\u00a0" + units[unit];
+  }
+
+  function tooBig(file) {
+    // The server's own refusal (forms.too_big_message), without sending the file first.
+    var most = parseInt(input.getAttribute("data-max-size"), 10);
+    var message = input.getAttribute("data-too-big");
+    if (!(most > 0) || !message || file.size <= most) return null;
+    return message.replace("{name}", function () { return file.name; }).replace("{size}", function () { return sizeText(file.size); });
   }
 
   function busy(button, text) {
@@ -292,6 +301,11 @@
   }
 
   function upload(file, shown) {
+    var refusal = tooBig(file);
+    if (refusal) {
+      refused(shown, refusal);
+      return Promise.resolve();
+    }
     shown.status.textContent = "Uploading…";
     var sent = versionInput() ? versionInput().value : "";
     var body = new FormData();
