@@ -8,15 +8,17 @@ sorted sets read with ZRANGEBYLEX (redis_scripts._SEARCH_INDEX): O(log n + k).
 
 import hashlib
 import re
+import uuid
 
 from .connection import make_key, redis, unavailable_on_redis_error
-from .redis_scripts import INTERSECTION_PAGE, SEARCH, script
+from .redis_scripts import INTERSECT_CHUNK, INTERSECTION_PAGE, SEARCH, script
 
 SORT_INDEXES = {"last_activity": "index", "created": "index:created"}
 SEARCH_LIMIT = 2000  # drafts a search finds at most
 SEARCH_READ_LIMIT = 20000  # index entries a search reads at most (its driver word's range)
 WORD_BYTES = 40  # a word is cut there: index entries stay under Redis' 64-byte compact-encoding limit
 INTERSECTION_SECONDS = 30  # a filtered page's intersection is reused this long while paging
+INTERSECTION_CHUNK = 1000  # driver entries per INTERSECT_CHUNK call (a few ms of Redis each)
 _EDGES = "\"'()[]{}<>.,;:!?*/\\`~^|"
 _ID_PREFIX = re.compile(r"[0-9a-f-]+")
 
@@ -83,9 +85,35 @@ class AdminQueries:
 
     def _intersection_page(self, sort_key, filters, descending, start, per_page):
         result = make_key("tmp", hashlib.sha1("|".join([sort_key, *filters]).encode()).hexdigest())
+        keys = [result, f"{result}:n"]
         args = [INTERSECTION_SECONDS, start, start + per_page - 1, "desc" if descending else "asc"]
-        total, *raw_ids = script(INTERSECTION_PAGE)(keys=[result, sort_key, *filters], args=args)
+        total, *raw_ids = script(INTERSECTION_PAGE)(keys=keys, args=args)
+        if total < 0:  # not there (or no longer): built now, chunk by chunk, then read
+            building = self._build_intersection(result, sort_key, filters)
+            total, *raw_ids = script(INTERSECTION_PAGE)(keys=[*keys, building], args=args)
         return total, [item.decode() for item in raw_ids]
+
+    def _build_intersection(self, result, sort_key, filters):
+        """The intersection under a key of this request's own (two staff may build the same one
+        at once), driven by the smallest filter index, INTERSECTION_CHUNK entries a call."""
+        pipe = redis().pipeline(transaction=False)
+        for key in filters:
+            pipe.zcard(key)
+        sizes = pipe.execute()
+        driver = min(zip(sizes, range(len(filters))))[1]
+        others = [key for index, key in enumerate(filters) if index != driver]
+        building = f"{result}:{uuid.uuid4().hex}"
+        same = sort_key == make_key("index")  # step and kind indexes are scored by last activity too
+        chunk = script(INTERSECT_CHUNK)
+        low, skip = "-inf", 0
+        while True:
+            read, low, skip = chunk(
+                keys=[building, sort_key, filters[driver], *others],
+                args=[low, skip, INTERSECTION_CHUNK, INTERSECTION_SECONDS * 2, int(same)],
+            )
+            if read < INTERSECTION_CHUNK:
+                return building
+            low = low.decode() if isinstance(low, bytes) else low
 
     def _search_page(self, query, sort_key, filters, descending, start, per_page):
         ids = self._search(query)
