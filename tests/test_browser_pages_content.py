@@ -171,35 +171,38 @@ def test_it_explains_its_errors_in_its_own_words(browser_pages):
     assert "Ensure this value" not in main.inner_text()
 
 
-def test_it_gives_the_connector_hint_of_the_chosen_type(browser_pages):
-    page = browser_pages.page()
+def to_sources(page):
     to_requirements(page)
     attach(page)
     save_and_continue(page)
     expect(page).to_have_url(re.compile(r"/sources/$"))
+
+
+def target_hint(page):
+    return page.locator("#connector-1 .field").nth(1).locator(".hint")
+
+
+def test_it_gives_the_connector_hint_of_the_chosen_type(browser_pages):
+    page = browser_pages.page()
+    to_sources(page)
     page.get_by_label("Connector type").select_option("s3")
-    hint = page.locator("#connector-1 .field").nth(1).locator(".hint")
-    expect(hint).to_contain_text("s3://my-bucket/drawings/")
+    expect(target_hint(page)).to_contain_text("s3://my-bucket/drawings/")
     save_and_continue(page)  # a type without a target: says why the optional field is needed
     expect(page.locator("main")).to_contain_text("because you chose a connector type")
-    expect(page.locator("#connector-1 .field").nth(1).locator(".hint")).to_contain_text("s3://my-bucket/drawings/")
-
+    expect(target_hint(page)).to_contain_text("s3://my-bucket/drawings/")
 
 
 def test_it_gives_the_hint_of_a_type_chosen_before_the_page_script_arrived(browser_pages):
     # A slow network: the type is chosen while connector-hints.js is still on its way.
     page = browser_pages.page()
-    to_requirements(page)
-    attach(page)
-    save_and_continue(page)
-    expect(page).to_have_url(re.compile(r"/sources/$"))
+    to_sources(page)
     held = []
     page.route("**/js/connector-hints*.js", lambda route: held.append(route))
     page.reload(wait_until="commit")
     page.get_by_label("Connector type").select_option("s3")
     wait_for(page, held)
     held[0].continue_()
-    expect(page.locator("#connector-1 .field").nth(1).locator(".hint")).to_contain_text("s3://my-bucket/drawings/")
+    expect(target_hint(page)).to_contain_text("s3://my-bucket/drawings/")
 
 # --- (9) your drafts ------------------------------------------------------------------------------
 
