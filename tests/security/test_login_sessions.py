@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from projects.models import Project
 
+from ..admin_helpers import logged_in, staff, superuser  # noqa: F401 (fixture)
 from ..conftest import PASSWORD
 from ..wizard_helpers import browser, complete_until_review, confirm, step_url
 
@@ -78,3 +79,87 @@ def test_a_password_change_signs_out_every_other_browser(owner):
     assert is_signed_in(laptop)
     assert not is_signed_in(phone)
     assert signed_in_browser(owner, new_password)
+
+
+# --- staff: a user's signed-in browsers in the admin -------------------------------------------------
+
+
+def user_admin_url(user):
+    return reverse("admin:auth_user_change", args=[user.pk])
+
+
+def test_staff_see_a_users_signed_in_browsers_and_sign_one_out(owner, superuser):
+    laptop, phone = signed_in_browser(owner), signed_in_browser(owner)
+    staff_client = logged_in(superuser)
+    page = staff_client.get(user_admin_url(owner))
+    assert page.status_code == 200
+    assert "Signed-in browsers" in page.content.decode()
+    assert page.content.decode().count('aria-label="Sign out ') == 2  # each row's box, for screen readers
+    assert 'aria-label="Date joined: time"' in page.content.decode()
+    formset = page.context["inline_admin_formsets"][-1].formset
+    assert len(formset.forms) == 2
+
+    data = post_data_of(page)
+    phone_sid = phone.session["_login_sid"]
+    index = next(i for i, form in enumerate(formset.forms) if form.instance.sid == phone_sid)
+    data[f"{formset.prefix}-{index}-DELETE"] = "on"
+    response = staff_client.post(user_admin_url(owner), data)
+
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    assert is_signed_in(laptop)
+    assert not is_signed_in(phone)
+
+
+def test_staff_sign_users_out_of_every_browser_with_an_action(owner, other_user, superuser):
+    owners, others = [signed_in_browser(owner), signed_in_browser(owner)], [signed_in_browser(other_user)]
+    staff_client = logged_in(superuser)
+
+    response = staff_client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "sign_out_everywhere", "_selected_action": [owner.pk]},
+        follow=True,
+    )
+
+    assert "2 signed-in browsers signed out." in response.content.decode()
+    assert not any(is_signed_in(client) for client in owners)
+    assert all(is_signed_in(client) for client in others)
+
+
+def test_only_staff_who_may_change_users_sign_anyone_out(owner):
+    viewer = staff("viewer", "view_user")
+    phone = signed_in_browser(owner)
+    staff_client = logged_in(viewer)
+    page = staff_client.get(user_admin_url(owner))
+    assert page.status_code == 200 and "Signed-in browsers" in page.content.decode()
+
+    staff_client.post(reverse("admin:auth_user_changelist"), {"action": "sign_out_everywhere", "_selected_action": [owner.pk]})
+
+    assert is_signed_in(phone)
+
+
+def post_data_of(page):
+    """What the user's change page would post back as it is: every field's current value, and the
+    inlines' management and row fields."""
+    data = {}
+    form = page.context["adminform"].form
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            continue
+        if hasattr(field.widget, "widgets"):  # one input per part (a date and a time)
+            data.update({f"{name}_{i}": part for i, part in enumerate(field.widget.decompress(value)) if part is not None})
+        elif isinstance(value, (list, tuple)) or hasattr(value, "all"):
+            data[name] = [getattr(item, "pk", item) for item in (value.all() if hasattr(value, "all") else value)]
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = value
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for index, row in enumerate(formset.forms):
+            data[f"{formset.prefix}-{index}-id"] = row.instance.pk
+            data[f"{formset.prefix}-{index}-user"] = row.instance.user_id
+    return data
