@@ -494,7 +494,7 @@ return expire_due({'', ARGV[1]}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), 
 # A filtered admin page (issue 14): the intersection of the sort index with the filters, built
 # chunk by chunk (INTERSECT_CHUNK) and kept ``seconds`` under ``result`` (named after the sort
 # and the filters), its size under ``count``, so that paging through it reuses it. Without
-# ``count`` the intersection is not there: {-1}. With a third key (``building``, the chunks'
+# ``count`` (or with a count but no longer its result) the intersection is not there: {-1}. With a third key (``building``, the chunks'
 # result) it first takes that as the result. Returns {total, ids of the page...}.
 # KEYS: result, count[, building]   ARGV: seconds kept, start, stop, "desc" or "asc"
 INTERSECTION_PAGE = """
@@ -509,7 +509,8 @@ if KEYS[3] then
   redis.call('SET', KEYS[2], n, 'EX', ARGV[1])
 end
 local total = redis.call('GET', KEYS[2])
-if not total then return {-1} end
+-- A count whose result has gone (expired a moment before it, or evicted) is no intersection.
+if not total or (tonumber(total) > 0 and redis.call('EXISTS', KEYS[1]) == 0) then return {-1} end
 local ids = redis.call(ARGV[4] == 'desc' and 'ZREVRANGE' or 'ZRANGE', KEYS[1], ARGV[2], ARGV[3])
 table.insert(ids, 1, tonumber(total))
 return ids
