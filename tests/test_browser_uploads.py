@@ -246,3 +246,27 @@ def test_it_keeps_the_tick_boxes_and_the_submit_without_javascript(browser_pages
     save_and_continue(page)
     expect(page).to_have_url(re.compile(r"/sources/$"))
     assert [item["name"] for item in load_draft(draft_id_of(page)).files] == ["two.pdf"]
+
+
+@pytest.mark.parametrize(
+    "name, size",
+    [
+        ("large.pdf", 1280),  # 1.25 KB: Django rounds it to "1.2 KB" (half to even), not "1.3 KB"
+        ("{size} plan.pdf", 2000),  # the name's own "{size}" is not the message's
+        ("Plan.PDF", 2000),  # the server shows the name as it keeps it (display_name): "Plan.pdf"
+    ],
+)
+def test_it_refuses_a_file_too_big_in_exactly_the_servers_words(browser_pages, settings, name, size):
+    from django.template.defaultfilters import filesizeformat
+
+    from projects.forms import too_big_message
+    from projects.uploads import display_name
+
+    settings.UPLOAD_MAX_FILE_SIZE = 1000
+    page = browser_pages.page()
+    to_requirements(page)
+    choose(page, pdf_file(name, size=size))
+
+    expect(page.locator("#upload-list .upload-error")).to_have_count(1)
+    shown = page.locator("#upload-list .upload-error").inner_text()
+    assert too_big_message(display_name(name), filesizeformat(size)) in shown
