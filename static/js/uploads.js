@@ -64,21 +64,51 @@
   }
 
   function sizeText(bytes) {
-    // As Django's filesizeformat writes it (the server's messages use it): "2.0\u00a0KB".
+    // As Django's filesizeformat writes it (the server's messages use it): "2.0\u00a0KB", rounded
+    // as Python's round(value, 1) rounds (half to even: 1.25 KB is "1.2\u00a0KB").
     if (bytes < 1024) return bytes + (bytes === 1 ? "\u00a0byte" : "\u00a0bytes");
-    var units = ["KB", "MB", "GB"];
+    var units = ["KB", "MB", "GB", "TB", "PB"];
     var value = bytes;
     var unit = -1;
     do { value /= 1024; unit += 1; } while (value >= 1024 && unit < units.length - 1);
-    return value.toFixed(1) + "\u00a0" + units[unit];
+    var scaled = value * 10; // exact: a whole number of bytes over a power of two, times ten
+    var tenths = Math.floor(scaled);
+    var rest = scaled - tenths;
+    if (rest > 0.5 || (rest === 0.5 && tenths % 2 === 1)) tenths += 1;
+    return Math.floor(tenths / 10) + "." + (tenths % 10) + "\u00a0" + units[unit];
+  }
+
+  function shownName(name) {
+    // The name as the server writes it in its messages (projects.uploads.display_name): no path,
+    // NFC, no control characters, the extension in lower case, at most 150 characters.
+    name = String(name).replace(/\\/g, "/");
+    name = name.slice(name.lastIndexOf("/") + 1);
+    if (name.normalize) name = name.normalize("NFC");
+    name = name.replace(/\p{C}/gu, "").trim();
+    var dot = name.lastIndexOf(".");
+    var stem = name;
+    var ext = "";
+    if (dot > 0 && /[^.]/.test(name.slice(0, dot))) {
+      stem = name.slice(0, dot);
+      ext = name.slice(dot);
+    }
+    if (!ext && stem.charAt(0) === "." && stem.indexOf(".", 1) < 0) {
+      ext = stem;
+      stem = "";
+    }
+    stem = stem.trim().replace(/^\.+|\.+$/g, "") || "document";
+    return Array.from(stem).slice(0, 150 - Array.from(ext).length).join("") + ext.trim().toLowerCase();
   }
 
   function tooBig(file) {
-    // The server's own refusal (forms.too_big_message), without sending the file first.
+    // The server's own refusal (forms.too_big_message), without sending the file first; both
+    // blanks filled in one pass (a name may itself contain "{size}").
     var most = parseInt(input.getAttribute("data-max-size"), 10);
     var message = input.getAttribute("data-too-big");
     if (!(most > 0) || !message || file.size <= most) return null;
-    return message.replace("{name}", function () { return file.name; }).replace("{size}", function () { return sizeText(file.size); });
+    return message.replace(/\{(name|size)\}/g, function (blank, which) {
+      return which === "name" ? shownName(file.name) : sizeText(file.size);
+    });
   }
 
   function busy(button, text) {
