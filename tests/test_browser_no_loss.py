@@ -149,3 +149,29 @@ def test_it_sends_what_another_step_kept_offline_when_a_page_of_the_draft_opens(
         "() => !Object.keys(localStorage).some(key => key.indexOf('pw-pending:') === 0)"
     )
     assert stored_pending(draft_id, "requirements")["requirements-requirements_notes"] == ["Kept while offline"]
+
+
+def test_it_sends_nothing_at_load_for_values_the_browser_only_wrote_its_own_way(browser_pages):
+    # A draft written through the API keeps what the client sent, as the server accepts it: a UK
+    # date ("01/03/2027"), a "+6", an email with spaces around it. A date box shows the first as
+    # empty, a number box the second; that is the browser's doing, not something typed, and
+    # opening the page must not save the empty box over the client's answer.
+    from .api_helpers import DETAILS, SESSIONS
+
+    page = browser_pages.page()
+    page.goto(reverse("projects:wizard_new"))
+    token = page.locator("input[name=csrfmiddlewaretoken]").first.input_value()
+    answer = page.request.post(
+        SESSIONS,
+        headers={"X-CSRFToken": token, "Referer": page.url},
+        data={"projectData": {**DETAILS, "estimatedStartDate": "01/03/2027", "numberOfFloors": "+6", "clientEmail": " facilities@harbour.example "}},
+    )
+    assert answer.status == 201, answer.text()
+    draft_id = answer.json()["sessionId"]
+    sent = []
+    page.route(AUTOSAVE, lambda route: (sent.append(route.request.post_data), route.fallback()))
+    page.goto(reverse("projects:wizard_step", kwargs={"draft_id": draft_id, "step": "details"}))
+    expect(page.get_by_label("Project name")).not_to_have_value("")
+    page.wait_for_timeout(600)  # 3 x the tests' autosave delay: a save would have gone
+    assert sent == []
+    assert stored_pending(draft_id, "details").get("details-estimated_start_date") in (None, ["01/03/2027"])
