@@ -681,7 +681,17 @@
       if (!marked) return !element.multiple && options.length > 0 && element.selectedIndex !== 0;
       return Array.prototype.some.call(options, function (option) { return option.selected !== option.defaultSelected; });
     }
-    return "defaultValue" in element && element.value !== element.defaultValue;
+    if (!("defaultValue" in element) || element.value === element.defaultValue) return false;
+    // The page's own value as this kind of box keeps it: a date box shows "01/03/2027" as empty,
+    // an email box trims spaces. That is the browser's doing, not an edit to save over the answer.
+    if (element.tagName === "INPUT") {
+      var same = document.createElement("input");
+      same.type = element.type;
+      same.multiple = element.multiple;
+      same.value = element.defaultValue;
+      if (element.value === same.value) return false;
+    }
+    return true;
   }
 
   Array.prototype.forEach.call(form.elements, function (element) {
