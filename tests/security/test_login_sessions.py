@@ -163,3 +163,23 @@ def post_data_of(page):
             data[f"{formset.prefix}-{index}-id"] = row.instance.pk
             data[f"{formset.prefix}-{index}-user"] = row.instance.user_id
     return data
+
+
+def test_a_password_set_by_staff_in_the_admin_ends_the_users_signed_in_browsers(owner, superuser):
+    # As the account's own password change and reset do: the browsers are signed out, and the
+    # user's page no longer lists them as signed in.
+    laptop, phone = signed_in_browser(owner), signed_in_browser(owner)
+    staff_client = logged_in(superuser)
+    new_password = "Another-long-pass-phrase-42"
+
+    response = staff_client.post(
+        reverse("admin:auth_user_password_change", args=[owner.pk]),
+        {"password1": new_password, "password2": new_password, "usable_password": "true"},
+    )
+
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    assert not is_signed_in(laptop) and not is_signed_in(phone)
+    assert owner.login_sessions.count() == 0
+    page = staff_client.get(user_admin_url(owner))
+    assert len(page.context["inline_admin_formsets"][-1].formset.forms) == 0
+    assert is_signed_in(staff_client)
