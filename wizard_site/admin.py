@@ -5,11 +5,13 @@ Both need the permission to change users; nobody adds a login session by hand.""
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.forms.models import BaseInlineFormSet
 from django.utils import formats, timezone
 from django.utils.text import format_lazy
 
+from .accounts import SID_KEY, login_sessions_end_others
 from .models import LoginSession
 
 User = get_user_model()
@@ -74,6 +76,17 @@ class AccountAdmin(UserAdmin):
             for part, widget in zip(("date", "time"), getattr(field.widget, "widgets", ())):
                 widget.attrs.setdefault("aria-label", f"{field.label}: {part}")
         return form
+
+    def user_change_password(self, request, id, form_url=""):
+        """Stock's; a password set here also ends the user's login sessions, as the account's own
+        password change and reset do (the staff member's own browser stays signed in)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            if user is not None:
+                keep = request.session.get(SID_KEY) if user.pk == request.user.pk else None
+                login_sessions_end_others(user=user, keep_sid=keep)
+        return response
 
     @admin.action(description="Sign the selected users out of every browser", permissions=["change"])
     def sign_out_everywhere(self, request, queryset):
