@@ -105,15 +105,14 @@ class AdminQueries:
         building = f"{result}:{uuid.uuid4().hex}"
         same = sort_key == make_key("index")  # step and kind indexes are scored by last activity too
         chunk = script(INTERSECT_CHUNK)
-        low, skip = "-inf", 0
+        low, member = "-inf", ""
         while True:
-            read, low, skip = chunk(
+            read, low, member = chunk(
                 keys=[building, sort_key, filters[driver], *others],
-                args=[low, skip, INTERSECTION_CHUNK, INTERSECTION_SECONDS * 2, int(same)],
+                args=[low, member, INTERSECTION_CHUNK, INTERSECTION_SECONDS * 2, int(same)],
             )
             if read < INTERSECTION_CHUNK:
                 return building
-            low = low.decode() if isinstance(low, bytes) else low
 
     def _search_page(self, query, sort_key, filters, descending, start, per_page):
         ids = self._search(query)

@@ -517,18 +517,39 @@ return ids
 """
 
 # One chunk of a filtered page's intersection (issue 14): ``count`` entries of the driver (the
-# smallest filter index) from score ``low`` on, skipping the first ``skip`` at exactly ``low``
-# (read by the chunk before); each one in every other filter index is added to ``building`` with
-# its score in the sort index. Chunks keep Redis's one thread free for the wizard between them
-# (a ZINTERSTORE of a million-draft index held it ~1 s). Walking by score rather than rank, a
-# draft saved meanwhile (moved to the end) is read again rather than shifting the others.
+# smallest filter index) from score ``low`` on, after ``member`` among those at exactly ``low``
+# (the last read by the chunk before; members at one score are in byte order); each one in every
+# other filter index is added to ``building`` with its score in the sort index. Chunks keep
+# Redis's one thread free for the wizard between them (a ZINTERSTORE of a million-draft index
+# held it ~1 s). Walking by score rather than rank, a draft saved meanwhile (moved to the end) is
+# read again rather than shifting the others; and the place among drafts of one score is found
+# again by member (a binary search of their ranks), not by a count that a draft of that score
+# saved or deleted meanwhile would shift past one never read.
 # With ``same`` the driver is scored as the sort index is (by last activity): its scores are used.
-# Returns {entries read, last score read, entries read at exactly that score}.
-# KEYS: building, sort index, driver, other filters...   ARGV: low, skip, count, seconds, same
+# Returns {entries read, last score read, last member read}.
+# KEYS: building, sort index, driver, other filters...   ARGV: low, member ("" at first), count, seconds, same
 INTERSECT_CHUNK = """
-local entries = redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', ARGV[2], ARGV[3])
+local function after(a, b) -- a > b, byte by byte (Lua's own comparison follows the locale)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = a:byte(i), b:byte(i)
+    if x ~= y then return x > y end
+  end
+  return #a > #b
+end
+local skip = 0
+if ARGV[2] ~= '' then
+  local first = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. ARGV[1])
+  local lo, hi = first, first + redis.call('ZCOUNT', KEYS[3], ARGV[1], ARGV[1])
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if after(redis.call('ZRANGE', KEYS[3], mid, mid)[1], ARGV[2]) then hi = mid else lo = mid + 1 end
+  end
+  skip = lo - first
+end
+local entries = redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', skip, ARGV[3])
 local n = #entries / 2
-if n == 0 then return {0, ARGV[1], 0} end
+if n == 0 then return {0, ARGV[1], ARGV[2]} end
 local ids, sorted = {}, {}
 for i = 1, n do ids[i] = entries[2 * i - 1]; sorted[i] = entries[2 * i] end
 if ARGV[5] ~= '1' then sorted = redis.call('ZMSCORE', KEYS[2], unpack(ids)) end
@@ -544,14 +565,7 @@ if #add > 0 then
   redis.call('ZADD', KEYS[1], unpack(add))
   redis.call('EXPIRE', KEYS[1], ARGV[4])
 end
-local last = entries[2 * n]
-local ties = 0
-for i = n, 1, -1 do
-  if entries[2 * i] ~= last then break end
-  ties = ties + 1
-end
-if ties == n and last == ARGV[1] then ties = ties + tonumber(ARGV[2]) end
-return {n, last, ties}
+return {n, entries[2 * n], entries[2 * n - 1]}
 """
 
 # Cleanup's tombstone pass (issue 14), one round trip per batch: tombstones of gone drafts that
