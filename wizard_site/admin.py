@@ -69,6 +69,9 @@ class AccountAdmin(UserAdmin):
     inlines = [*UserAdmin.inlines, LoginSessionInline]
     actions = ["sign_out_everywhere"]
 
+    def get_inlines(self, request, obj):
+        return super().get_inlines(request, obj) if obj else []  # a user being added has no browsers
+
     def get_form(self, request, obj=None, **kwargs):
         """Stock's date and time boxes (last login, date joined) named for screen readers."""
         form = super().get_form(request, obj, **kwargs)

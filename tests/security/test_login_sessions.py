@@ -2,6 +2,7 @@
 "Sign out of all other devices"; a password change signs every other browser out."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
@@ -183,3 +184,16 @@ def test_a_password_set_by_staff_in_the_admin_ends_the_users_signed_in_browsers(
     page = staff_client.get(user_admin_url(owner))
     assert len(page.context["inline_admin_formsets"][-1].formset.forms) == 0
     assert is_signed_in(staff_client)
+
+
+def test_staff_add_a_user_as_before(superuser):
+    staff_client = logged_in(superuser)
+    assert "Signed-in browsers" not in staff_client.get(reverse("admin:auth_user_add")).content.decode()
+
+    response = staff_client.post(
+        reverse("admin:auth_user_add"),
+        {"username": "newcomer", "usable_password": "true", "password1": "pw-Newcomer-123", "password2": "pw-Newcomer-123"},
+    )
+
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    assert get_user_model().objects.filter(username="newcomer").exists()
