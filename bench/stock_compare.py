@@ -3,6 +3,7 @@
     .venv/bin/python bench/stock_compare.py                           # app vs stock, 6 rounds of 10 s
     .venv/bin/python bench/stock_compare.py --targets app,stock,c     # and the like-for-like ceiling
     .venv/bin/python bench/stock_compare.py --profile var/bench-profile --rounds 4
+    .venv/bin/python bench/stock_compare.py --targets app,stock,c --before /tmp/before   # and main, side by side
 
 Targets, each its own gunicorn (``--workers`` sync workers, DEBUG off) over PostgreSQL (database
 ``--database``) and the machine's Redis (db ``--redis-db``: FLUSHDB'd before and after):
@@ -13,6 +14,9 @@ Targets, each its own gunicorn (``--workers`` sync workers, DEBUG off) over Post
          and a button (bench/reference/templates/bench/stock_wizard.html), the upload saved to
          disk and the Project written by the app's project_create
   c      the like-for-like ceiling of bench/wizard_load.py: the app's pages, nothing stored
+  before the app from another checkout (``--before DIR``, e.g. ``git worktree add /tmp/before
+         main``, or ``git archive``), same settings, database and Redis: a before/after in one
+         run. Its code, static files and WSGI wrapper come from DIR; the client from here
 
 One client (``--clients``) completes whole wizards, upload and commit included, on one target at a
 time; targets alternate in rounds (``--slice`` seconds each, the order rotating) after an
@@ -43,7 +47,9 @@ from bench.load.summary import summarise  # noqa: E402
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--targets", default="app,stock", help="comma-separated, from app,stock,c (default app,stock)")
+    parser.add_argument("--targets", default="app,stock", help="comma-separated, from app,stock,c,before (default app,stock)")
+    parser.add_argument("--before", help="a checkout of an earlier version of the app (e.g. git worktree add /tmp/before main), "
+                        "run as the target 'before' on the same database and Redis: before and after in one run")
     parser.add_argument("--rounds", type=int, default=6, help="measured rounds (default 6)")
     parser.add_argument("--slice", type=float, default=10, help="seconds per target per round (default 10)")
     parser.add_argument("--warmup", type=float, default=6, help="unmeasured seconds per target first (default 6)")
@@ -56,8 +62,12 @@ def parse_args(argv=None):
     parser.add_argument("--json", help="also write the raw figures to this file")
     args = parser.parse_args(argv)
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
-    if "app" not in args.targets or not set(args.targets) <= {"app", "stock", "c"}:
-        parser.error("--targets: app and any of stock, c")
+    if args.before and "before" not in args.targets:
+        args.targets.insert(1, "before")
+    if "app" not in args.targets or not set(args.targets) <= {"app", "stock", "c", "before"}:
+        parser.error("--targets: app and any of stock, c, before")
+    if "before" in args.targets and not (args.before and (Path(args.before) / "manage.py").exists()):
+        parser.error("the target 'before' needs --before DIR, a checkout of the app")
     # What bench/load expects of wizard_load's arguments.
     args.duration = args.slice * args.rounds
     args.session_redis_db = args.redis_db  # stock's session keys never collide with the drafts'
@@ -85,17 +95,20 @@ def report(results, args, started_at):
             f"| {res['errors']} | {res['gunicorn_cpu_ms']:.1f} + {res['pg_cpu_ms']:.1f} + {res['redis_cpu_ms']:.1f} = {total:.1f} "
             f"| {1000 / total if total else 0:.1f} |"
         )
-    app = results["app"]
     out.append("")
-    for other, name in (("stock", "bare stock wizard"), ("c", "like-for-like ceiling (c)")):
-        if other not in results or not results[other]["completions_s"]:
+    for mine in ("app", "before"):
+        if mine not in results or not results[mine]["completions_s"]:
             continue
-        res = results[other]
-        out.append(
-            f"- app / {name}: throughput {app['completions_s'] / res['completions_s']:.2f}×; "
-            f"server CPU per wizard {cpu_ms(app) / cpu_ms(res):.2f}× (gunicorn only {app['gunicorn_cpu_ms'] / res['gunicorn_cpu_ms']:.2f}×); "
-            f"by CPU per wizard the app does {cpu_ms(res) / cpu_ms(app):.0%} of its work per CPU-second"
-        )
+        app = results[mine]
+        for other, name in (("stock", "bare stock wizard"), ("c", "like-for-like ceiling (c)")):
+            if other not in results or not results[other]["completions_s"]:
+                continue
+            res = results[other]
+            out.append(
+                f"- {targets.TARGETS[mine]['label']} / {name}: throughput {app['completions_s'] / res['completions_s']:.2f}×; "
+                f"server CPU per wizard {cpu_ms(app) / cpu_ms(res):.2f}× (gunicorn only {app['gunicorn_cpu_ms'] / res['gunicorn_cpu_ms']:.2f}×); "
+                f"by CPU per wizard the app does {cpu_ms(res) / cpu_ms(app):.0%} of its work per CPU-second"
+            )
     return "\n".join(out)
 
 

@@ -3,6 +3,7 @@
     .venv/bin/python bench/wizard_cpu.py                      # 30 warm-up + 200 measured wizards
     .venv/bin/python bench/wizard_cpu.py --wizards 400 --profile var/wizard.prof --top 10
     .venv/bin/python bench/wizard_cpu.py --against FORM_RENDERER=django.forms.renderers.DjangoTemplates
+    .venv/bin/python bench/wizard_cpu.py --wizards 60 --per-request   # and the CPU of each step's GET and POST
 
 The app's production settings (DEBUG off) on PostgreSQL (``--database``) and the machine's Redis
 (db ``--redis-db``, FLUSHDB'd before and after), driven by Django's test client in this process:
@@ -17,6 +18,7 @@ they are and with that one changed, and reports both: the A/B of a lever that is
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -36,6 +38,7 @@ def parse_args(argv=None):
     parser.add_argument("--profile", help="write a cProfile of the measured requests (CPU time) to this file")
     parser.add_argument("--top", type=int, default=10, help="functions shown from the profile (default 10)")
     parser.add_argument("--against", help="SETTING=VALUE: alternate batches with this setting changed")
+    parser.add_argument("--per-request", action="store_true", help="also the CPU of each kind of request (method and path)")
     return parser.parse_args(argv)
 
 
@@ -68,6 +71,7 @@ class HandlerClock:
         from django.test.client import ClientHandler
 
         self.seconds, self.on, self.profiler = 0.0, False, profiler
+        self.kinds = {}  # "POST /projects/new/<id>/sources/": [requests, CPU seconds]
         original = ClientHandler.__call__
         clock = self
 
@@ -80,9 +84,13 @@ class HandlerClock:
             try:
                 return original(handler, environ)
             finally:
-                clock.seconds += time.process_time() - started
+                spent = time.process_time() - started
+                clock.seconds += spent
                 if clock.profiler:
                     clock.profiler.disable()
+                kind = environ["REQUEST_METHOD"] + " " + re.sub(r"[0-9a-f-]{36}", "<id>", environ["PATH_INFO"])
+                tally = clock.kinds.setdefault(kind, [0, 0.0])
+                tally[0], tally[1] = tally[0] + 1, tally[1] + spent
 
         ClientHandler.__call__ = timed
 
@@ -156,6 +164,9 @@ def main(argv=None):
         for key, (done, seconds) in spent.items():
             print(f"{seconds * 1000 / done:.2f} ms CPU per wizard in the request handler, {key} "
                   f"({done} wizards, 8 requests each)")
+        if args.per_request:
+            for kind, (count, seconds) in clock.kinds.items():
+                print(f"  {seconds * 1000 / count:6.2f} ms CPU per request  {kind}  ({count} requests)")
         if profiler:
             import pstats
 

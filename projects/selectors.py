@@ -10,17 +10,18 @@ from . import access, analytics
 from .models import Project
 
 
-def draft_for_request(*, request, draft_id, slide=True, reveal=True):
+def draft_for_request(*, request, draft_id, slide=True, reveal=True, count_uploads=False):
     """The draft ``draft_id`` if the request's owner may open it; else raises DraftRefused.
     ``slide`` restarts its lifetime (a visit); a download or a discard does not. Without
     ``reveal``, a draft that expired or became a project is "not found" too (a discarded one is
-    still "discarded", with its way back)."""
+    still "discarded", with its way back). ``count_uploads``: for a request that adds a file, the
+    owner's upload total comes with the load (``draft.owner_upload_bytes``)."""
     draft_id = str(draft_id)
     owner = request_owner(request)
     try:
         if not is_draft_id(draft_id):
             access.check(request, owner, None, None, draft_id)  # a miss, without asking the store
-        draft, tomb_owner = get_draft_store().load(draft_id, slide=slide)
+        draft, tomb_owner = get_draft_store().load(draft_id, slide=slide, count_uploads=count_uploads)
         access.check(request, owner, draft, tomb_owner, draft_id)
     except access.DraftRefused as refused:
         if reveal or refused.kind in (access.MISSING, access.LIMITED, access.DISCARDED):

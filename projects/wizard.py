@@ -128,7 +128,12 @@ class ProjectWizard(WizardRecoveryPages, NamedUrlSessionWizardView):
         self.storage.logged_step = step if step in self.get_form_list() else None
         if draft_id is None:
             return
-        self.storage.open(str(draft_id), lock_owner=self.owner.key if self.is_commit_attempt(request, kwargs) else None)
+        self.storage.open(
+            str(draft_id),
+            lock_owner=self.owner.key if self.is_commit_attempt(request, kwargs) else None,
+            # Only a step-2 submit can add files: the owner's upload total is counted for it alone.
+            count_uploads=request.method == "POST" and step == "requirements",
+        )
         access.check(request, self.owner, self.storage.draft, self.storage.tombstone_owner, str(draft_id))
         draft_count_visit(draft=self.storage.draft, via=request.GET.get("via"))
 

@@ -50,32 +50,47 @@ local function count_tail()
 end
 """
 
+# Issue 12: the bytes of the files of one owner's live drafts (uploads:<owner>: draft id -> bytes;
+# an entry counts only while its draft exists), leaving out the draft ``except`` (nil: none).
+# LOAD and _OWNER_LIMITS.over_uploads both sum with it.
+_UPLOAD_SUM = """
+local function upload_sum(prefix, owner, except)
+  local total = 0
+  local entries = redis.call('HGETALL', prefix .. 'uploads:' .. owner)
+  for i = 1, #entries, 2 do
+    if entries[i] ~= except and redis.call('EXISTS', prefix .. 'draft:' .. entries[i]) == 1 then
+      total = total + tonumber(entries[i + 1])
+    end
+  end
+  return total
+end
+"""
+
 # Reads slide the draft's TTL up to SESSION_TTL (never shortening an expiry staff extended) and
 # keep the tombstone alive past it. With a third key (the commit lock) it also takes that lock
 # (SET NX PX, locks.RedisLock's protocol), only for the draft's owner: someone else's request
 # must not block the owner. So a commit costs two round trips: this one and FORGET.
-# Also returns the TTL the draft had before this read slid it (how long it lay idle).
-# KEYS: draft, tomb[, commit lock]   ARGV: ttl, tomb ttl[, lock token, lock ms, owner key], counts
-LOAD = _COUNT + """
+# Also returns the TTL the draft had before this read slid it (how long it lay idle), and, only
+# when the caller asks (ARGV[3] = '1': a step-2 submit or a file attached on its own, which check
+# the owner's upload total), the bytes of every live draft's files of the draft's owner, read
+# through the tombstone's owner (-1 when not asked: the other reads skip the HGETALL and EXISTS).
+# KEYS: draft, tomb[, commit lock]   ARGV: ttl, tomb ttl, count uploads[, lock token, lock ms, owner key], counts
+LOAD = _COUNT + _UPLOAD_SUM + """
 local raw = redis.call('GET', KEYS[1])
 local tomb = redis.call('GET', KEYS[2])
 local ttl = -2
 local before = -2
 local locked = 0
-if raw and KEYS[3] and cjson.decode(raw)['owner'] == ARGV[5] then
-  if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[4]) then locked = 1 end
+if raw and KEYS[3] and cjson.decode(raw)['owner'] == ARGV[6] then
+  if redis.call('SET', KEYS[3], ARGV[4], 'NX', 'PX', ARGV[5]) then locked = 1 end
 end
--- Issue 12: the bytes of the files of every live draft of the owner (uploads:<owner>, read
--- through the tombstone's owner; the prefix is the tombstone key's), for the upload quota.
-local uploads = 0
-if raw and tomb then
-  local fine, t = pcall(cjson.decode, tomb)
+local uploads = -1
+if ARGV[3] == '1' then
+  uploads = 0
   local prefix = string.match(KEYS[2], '^(.*)tomb:[^:]*$')
-  if fine and type(t) == 'table' and t['o'] and prefix then
-    local entries = redis.call('HGETALL', prefix .. 'uploads:' .. t['o'])
-    for i = 1, #entries, 2 do
-      if redis.call('EXISTS', prefix .. 'draft:' .. entries[i]) == 1 then uploads = uploads + tonumber(entries[i + 1]) end
-    end
+  if raw and tomb and prefix then
+    local fine, t = pcall(cjson.decode, tomb)
+    if fine and type(t) == 'table' and t['o'] then uploads = upload_sum(prefix, t['o'], nil) end
   end
 end
 if raw then
@@ -210,7 +225,7 @@ search_reindex(ARGV[11], id, indexed, ARGV[10])
 # records that exist count). over_uploads(quota): the documents of the draft being written (its
 # tombstone's "b", in ARGV[7]) and of the owner's other live drafts take more than ``quota``
 # bytes (0 = none).
-_OWNER_LIMITS = """
+_OWNER_LIMITS = _UPLOAD_SUM + """
 local function at_cap(cap)
   if not cap or cap <= 0 or redis.call('ZCARD', KEYS[6]) < cap then return false end
   local live = 0
@@ -224,13 +239,7 @@ local function over_uploads(quota)
   local ok, written = pcall(cjson.decode, ARGV[7])
   local total = (ok and type(written) == 'table' and tonumber(written['b'])) or 0
   if total <= 0 then return false end
-  local entries = redis.call('HGETALL', ARGV[11] .. 'uploads:' .. ARGV[12])
-  for i = 1, #entries, 2 do
-    if entries[i] ~= ARGV[6] and redis.call('EXISTS', ARGV[11] .. 'draft:' .. entries[i]) == 1 then
-      total = total + tonumber(entries[i + 1])
-    end
-  end
-  return total > quota
+  return total + upload_sum(ARGV[11], ARGV[12], ARGV[6]) > quota
 end
 """
 # A draft new to its owner (created, or moved in from another owner: a browser's drafts claimed at

@@ -72,8 +72,8 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
     # --- one draft ---------------------------------------------------------------------------
 
     @unavailable_on_redis_error
-    def load(self, draft_id, *, slide=True):
-        draft, tomb, _ = self._load(draft_id, slide=slide)
+    def load(self, draft_id, *, slide=True, count_uploads=False):
+        draft, tomb, _ = self._load(draft_id, slide=slide, count_uploads=count_uploads)
         return draft, tomb
 
     @unavailable_on_redis_error
@@ -83,11 +83,11 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         lock.held = locked
         return draft, tomb, lock if locked else None
 
-    def _load(self, draft_id, *, slide, lock=None):
+    def _load(self, draft_id, *, slide, lock=None, count_uploads=False):
         locked = 0
         if slide:
             keys = [make_key("draft", draft_id), make_key("tomb", draft_id)]
-            args = [settings.SESSION_TTL, settings.DRAFT_TOMBSTONE_TTL]
+            args = [settings.SESSION_TTL, settings.DRAFT_TOMBSTONE_TTL, 1 if count_uploads else 0]
             if lock is not None:
                 keys.append(lock[0].key)
                 args.extend([lock[0].token, lock[0].timeout_ms, lock[1]])
@@ -107,7 +107,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         if raw is None:
             return None, tomb_owner(tomb), False
         draft = Draft.from_json(raw)
-        draft.owner_upload_bytes = None if uploads is None else int(uploads)
+        draft.owner_upload_bytes = None if uploads is None or int(uploads) < 0 else int(uploads)
         if before is not None and 0 <= before <= settings.SESSION_TTL:
             draft.idle_seconds = settings.SESSION_TTL - before
         if ttl:

@@ -23,18 +23,18 @@ class DraftStorage(BaseStorage):
         self.logged_step = None  # the step this request is about, for the store's log line
         self.forget()
 
-    def open(self, draft_id, *, lock_owner=None):
+    def open(self, draft_id, *, lock_owner=None, count_uploads=False):
         """Load the draft (sliding its expiry). A missing draft leaves an empty, unsaved state.
 
         With ``lock_owner`` (an owner key) the load also takes the draft's commit lock in the
         same round trip, if that owner owns the draft: ``commit_lock`` then holds it until it is
-        released or the draft is deleted."""
+        released or the draft is deleted. ``count_uploads``: the store's load() flag."""
         if lock_owner is not None:
             self.draft, self.tombstone_owner, self.commit_lock = self.store.load_for_commit(
                 str(draft_id), owner_key=lock_owner
             )
         else:
-            self.draft, self.tombstone_owner = self.store.load(str(draft_id))
+            self.draft, self.tombstone_owner = self.store.load(str(draft_id), count_uploads=count_uploads)
         if self.draft is not None:
             self.data = self.draft.wizard
             self._snapshot = self._navigation()

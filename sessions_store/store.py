@@ -95,8 +95,11 @@ class DraftStore:
 
     # --- one draft ---------------------------------------------------------------------------
 
-    def load(self, draft_id, *, slide=True):
-        """``(draft or None, tombstone owner or None)``; ``slide`` restarts the draft's lifetime."""
+    def load(self, draft_id, *, slide=True, count_uploads=False):
+        """``(draft or None, tombstone owner or None)``; ``slide`` restarts the draft's lifetime.
+        ``count_uploads`` (with ``slide``): also count the bytes of the files of every live draft
+        of its owner into ``draft.owner_upload_bytes`` (None otherwise), for a write that adds a
+        file; other reads skip that work."""
         raise NotImplementedError
 
     def load_for_commit(self, draft_id, *, owner_key, timeout=60):

@@ -27,6 +27,7 @@ from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAut
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.dispatch import receiver
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -83,15 +84,59 @@ def session_user(request):
     user = None
     if backend_path in settings.AUTHENTICATION_BACKENDS:
         backend = auth.load_backend(backend_path)
-        user = (
-            auth.get_user_model()._default_manager.filter(pk=user_id, login_sessions__sid=session.get(SID_KEY) or "").first()
-        )
+        user = user_with_login_session(user_id, session.get(SID_KEY) or "")
         if user is not None and not backend.user_can_authenticate(user):
             user = None
     if user is None or not _hash_verified(session, user):
         session.flush()  # signed out elsewhere (or a copied cookie): the cookie is cleared too
         return AnonymousUser()
     return user
+
+
+def user_with_login_session(user_id, sid):
+    """The user ``user_id`` if the login session ``sid`` is theirs, else None: one query, as
+    ``User._default_manager.filter(pk=user_id, login_sessions__sid=sid).first()`` makes it, but
+    compiled once per database connection. The ORM builds and compiles the same query on every
+    request, and that was most of the lookup's CPU (issue 14); the query itself, and so every
+    check it makes (the row exists, the user's current password hash and ``is_active``), still
+    runs on every request. A user manager that adds conditions of its own, so the query has other
+    parameters, takes the ORM path every time."""
+    User = auth.get_user_model()
+    manager = User._default_manager
+    connection = connections[manager.db]
+    compiled = getattr(connection, "_session_user_query", None)
+    if compiled is None or compiled.model is not User:
+        compiled = connection._session_user_query = _CompiledUserQuery(manager, connection, user_id)
+    if not compiled.sql:
+        return manager.filter(pk=user_id, login_sessions__sid=sid).first()
+    return compiled.run(user_id, sid)
+
+
+class _CompiledUserQuery:
+    _MARK = "\x00sid"  # stands for the sid while compiling: no real sid has a NUL
+
+    def __init__(self, manager, connection, user_id):
+        self.model, self.connection, self.alias = manager.model, connection, connection.alias
+        query = manager.db_manager(self.alias).filter(pk=user_id, login_sessions__sid=self._MARK)[:1].query
+        compiler = query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        self.sql = None
+        if len(params) == 2 and self._MARK in params and list(params).count(self._MARK) == 1:
+            self.sql, self.sid_first = sql, params[0] == self._MARK
+            self.compiler = compiler
+            self.names = [column.target.attname for column, _, _ in compiler.select]
+            self.converters = compiler.get_converters([column for column, _, _ in compiler.select])
+
+    def run(self, user_id, sid):
+        pk = self.model._meta.pk.get_db_prep_value(user_id, self.connection)
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql, [sid, pk] if self.sid_first else [pk, sid])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if self.converters:
+            row = next(iter(self.compiler.apply_converters([row], self.converters)))
+        return self.model.from_db(self.alias, self.names, row)
 
 
 def _hash_verified(session, user):

@@ -24,6 +24,8 @@ TARGETS = {
     "a": {"label": "(a) db sessions", "desc": "stock formtools, database sessions", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "a"},
     "b": {"label": "(b) cache sessions", "desc": "stock formtools, django-redis cache sessions", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "b"},
     "c": {"label": "(c) ceiling", "desc": "no storage between requests", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "c"},
+    # bench/stock_compare.py's: the app from another checkout (--before DIR), the same settings.
+    "before": {"label": "app before", "desc": "the app at --before's checkout", "settings": "wizard_site.settings", "start": "/projects/new/", "ref": None},
     # bench/stock_compare.py's: a bare stock formtools wizard (its own one-line template).
     "stock": {"label": "stock", "desc": "bare stock formtools wizard, cache sessions", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "s"},
 }
@@ -115,6 +117,14 @@ def start_servers(args, tmp, env):
         target_env = {**env, "DJANGO_SETTINGS_MODULE": spec["settings"], "MEDIA_ROOT": str(tmp / f"media-{target}")}
         if spec["ref"]:
             target_env["BENCH_REF"] = spec["ref"]
+        cwd = ROOT
+        if target == "before":  # another checkout of the app: its own code and static manifest
+            cwd = Path(args.before).resolve()
+            target_env.update(PYTHONPATH=str(cwd), STATIC_ROOT=str(tmp / "static-before"))
+            subprocess.run(
+                [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                cwd=cwd, env={**target_env, "DJANGO_SETTINGS_MODULE": "wizard_site.settings"}, check=True, timeout=300,
+            )
         if args.profile:
             profile_dir = Path(args.profile).resolve() / target
             shutil.rmtree(profile_dir, ignore_errors=True)
@@ -124,7 +134,7 @@ def start_servers(args, tmp, env):
             target_env, tmp / f"gunicorn-{target}.log", workers=args.workers,
             app="bench.wizard_load_wsgi:application",
             gunicorn_args=["--backlog", 2048, "--timeout", 120, "--log-level", "warning"],
-            ready_path="/accounts/login/",
+            ready_path="/accounts/login/", cwd=cwd,
         )
         _servers.append(server)
         servers[target] = server.launch()

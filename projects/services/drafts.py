@@ -259,9 +259,10 @@ def _page_revision(draft, revision, before):
     return draft.revision if parse_revision(revision) == before else parse_revision(revision)
 
 
-def _document_draft(request, draft_id, revision):
-    """The owner's draft, open at step 2, and not older than its history can merge (DraftStale)."""
-    draft = draft_for_request(request=request, draft_id=draft_id)
+def _document_draft(request, draft_id, revision, *, count_uploads=False):
+    """The owner's draft, open at step 2, and not older than its history can merge (DraftStale).
+    ``count_uploads``: a file is being added, so the owner's upload total comes with the load."""
+    draft = draft_for_request(request=request, draft_id=draft_id, count_uploads=count_uploads)
     if not steps.may_open(draft, "requirements"):
         raise StepsInvalid("Complete the earlier steps first.")
     seen = parse_revision(revision)
@@ -281,7 +282,7 @@ def draft_attach_document(*, request, draft_id, uploaded, revision):
     file_storage = draft_file_storage()
 
     def attempt():
-        draft = _document_draft(request, draft_id, revision)
+        draft = _document_draft(request, draft_id, revision, count_uploads=True)
         form = steps.bind("requirements", {}, draft, files=MultiValueDict({"requirements-documents": [uploaded]}))
         form.is_valid()
         if not form.document_changes.add:

@@ -197,3 +197,57 @@ def test_staff_add_a_user_as_before(superuser):
 
     assert response.status_code == 302, response.context and response.context["adminform"].form.errors
     assert get_user_model().objects.filter(username="newcomer").exists()
+
+
+# --- Issue 14: the user and the login session come from one query compiled once per connection;
+# the query still runs on every request, so whatever changed in the database counts at once. ---
+
+def test_changes_made_behind_the_apps_back_sign_out_at_once(owner, other_user):
+    """Changes that send no signal (queryset updates and deletes, as a script or the shell makes
+    them): the next request sees each one."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from wizard_site.models import LoginSession
+
+    users = get_user_model().objects
+    client = signed_in_browser(owner)
+    assert is_signed_in(client)
+    users.filter(pk=owner.pk).update(is_active=False)
+    assert not is_signed_in(client)
+
+    users.filter(pk=owner.pk).update(is_active=True)
+    client = signed_in_browser(owner)
+    users.filter(pk=owner.pk).update(password=make_password("changed elsewhere, by a script"))
+    assert not is_signed_in(client)
+
+    users.filter(pk=owner.pk).update(password=make_password(PASSWORD))
+    client, theirs = signed_in_browser(owner), signed_in_browser(other_user)
+    LoginSession.objects.filter(user=owner).delete()
+    assert not is_signed_in(client)
+    assert is_signed_in(theirs)  # another user's session, checked by the same compiled query
+
+
+def test_the_signed_in_user_is_the_one_the_orm_loads(owner, django_assert_num_queries):
+    """The compiled query builds the same user as the ORM would (every field, converted as the
+    database backend converts it), in one query."""
+    from django.contrib.auth import get_user_model
+
+    from wizard_site.accounts import SID_KEY, user_with_login_session
+    from wizard_site.models import LoginSession
+
+    client = signed_in_browser(owner)
+    sid = client.session[SID_KEY]
+    expected = get_user_model().objects.get(pk=owner.pk)
+    assert expected.last_login is not None
+    for _ in range(2):  # compiled on the first call, reused on the second
+        with django_assert_num_queries(1):
+            user = user_with_login_session(owner.pk, sid)
+        assert type(user) is type(expected) and user._state.adding is False
+        assert {f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields} == {
+            f.attname: getattr(expected, f.attname) for f in expected._meta.concrete_fields
+        }
+    assert user_with_login_session(owner.pk, sid + "x") is None
+    assert user_with_login_session(owner.pk + 1000, sid) is None
+    LoginSession.objects.filter(sid=sid).delete()
+    assert user_with_login_session(owner.pk, sid) is None

@@ -101,3 +101,29 @@ def test_restoring_a_discarded_draft_is_held_to_the_owners_total(anonymous, smal
     assert response.redirect_chain[-1][0] == reverse("projects:drafts")
     assert "documents of all your drafts together must be 1000 bytes or less" in response.content.decode().replace("\xa0", " ")
     assert anonymous.get(step_url(first, "details")).status_code == 410  # still discarded, restorable
+
+
+def hgetall_calls(drafts_redis):
+    return drafts_redis.info("commandstats").get("cmdstat_hgetall", {}).get("calls", 0)
+
+
+def test_only_a_write_that_adds_a_file_reads_the_owners_total(anonymous, small_quota, drafts_redis):
+    """Issue 14: the load sums uploads:<owner> only for a step-2 submit and a file attached on its
+    own; every other read of the draft (each page, each other submit) skips that work."""
+    draft_id = start_draft(anonymous)
+    assert attach(anonymous, draft_id, pdf_of("a.pdf", 400)).status_code == 302
+    sources = {"sources-connector_count": "0", **management("sources")}
+
+    before = hgetall_calls(drafts_redis)
+    for step in ("details", "requirements", "sources"):
+        assert anonymous.get(step_url(draft_id, step)).status_code == 200
+    assert anonymous.post(step_url(draft_id, "sources"), sources).status_code in (200, 302)
+    assert hgetall_calls(drafts_redis) == before
+
+    assert attach(anonymous, draft_id, pdf_of("b.pdf", 400)).status_code == 302
+    assert hgetall_calls(drafts_redis) == before + 1
+    anonymous.post(
+        reverse("projects:draft_document_upload", args=[draft_id]),
+        {"requirements-documents": pdf_of("c.pdf", 100), "draft_version": stored(draft_id).revision},
+    )
+    assert hgetall_calls(drafts_redis) == before + 2

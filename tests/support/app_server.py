@@ -96,10 +96,12 @@ class AppServer:
     """``gunicorn wizard_site.wsgi`` on 127.0.0.1, as the README runs it in production.
 
     ``app``: another WSGI application (the load benchmark's counting wrapper); ``gunicorn_args``
-    come last, so they override the defaults below; ``ready_path`` must answer 200 once booted.
+    come last, so they override the defaults below; ``ready_path`` must answer 200 once booted;
+    ``cwd``: the checkout to run (this one by default).
     """
 
-    def __init__(self, env, log_path, workers=2, port=None, *, app="wizard_site.wsgi", gunicorn_args=(), ready_path="/"):
+    def __init__(self, env, log_path, workers=2, port=None, *, app="wizard_site.wsgi", gunicorn_args=(), ready_path="/", cwd=BASE_DIR):
+        self.cwd = cwd  # the checkout it runs (bench/stock_compare.py --before runs another one)
         self.env = env
         self.log_path = Path(log_path)
         self.workers = workers
@@ -131,7 +133,7 @@ class AppServer:
                     *_no_control_socket(),
                     *self.gunicorn_args,
                 ],
-                cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 # Its own process group: a crash test kills the master and its workers at once.
                 start_new_session=True,
             )
