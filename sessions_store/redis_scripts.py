@@ -451,11 +451,32 @@ if #found > 0 then
 end
 -- The page: the scores sorted as plain numbers (no Lua call per comparison), then each score's
 -- drafts; drafts sharing a score are ordered by id, byte by byte as Python compares them (Lua's
--- < on strings follows the server's locale).
+-- < on strings follows the server's locale). Lowercase UUIDs compare as the number their first
+-- 12 hex digits make, sorted as plain numbers too; byte by byte only where that number is shared.
 local function id_before(a, b)
   local n = 1
   while n <= #a and string.byte(a, n) == string.byte(b, n) do n = n + 1 end
   return (string.byte(a, n) or -1) < (string.byte(b, n) or -1)
+end
+local HEAD = '^(' .. string.rep('[0-9a-f]', 8) .. ')%-(' .. string.rep('[0-9a-f]', 4) .. ')%-'
+local function by_id(ids)
+  local numbers, with = {}, {}
+  for _, id in ipairs(ids) do
+    local high, low = string.match(id, HEAD)
+    if not high then table.sort(ids, id_before); return ids end
+    local number = tonumber(high .. low, 16)
+    local there = with[number]
+    if there == nil then numbers[#numbers + 1] = number; with[number] = {id}
+    else there[#there + 1] = id end
+  end
+  table.sort(numbers)
+  local sorted = {}
+  for _, number in ipairs(numbers) do
+    local same = with[number]
+    if #same > 1 then table.sort(same, id_before) end
+    for _, id in ipairs(same) do sorted[#sorted + 1] = id end
+  end
+  return sorted
 end
 local order, at = {}, {}
 for i, id in ipairs(kept) do
@@ -472,11 +493,12 @@ if descending then from, to, step = #order, 1, -1 end
 for o = from, to, step do
   if position >= first + size then break end
   local ids = at[order[o]]
-  if type(ids) == 'string' then ids = {ids}
-  else table.sort(ids, function(a, b) if descending then return id_before(b, a) end return id_before(a, b) end) end
-  for _, id in ipairs(ids) do
+  if type(ids) == 'string' then ids = {ids} else ids = by_id(ids) end
+  local i, last, by = 1, #ids, 1
+  if descending then i, last, by = #ids, 1, -1 end
+  for j = i, last, by do
     position = position + 1
-    if position > first and position <= first + size then out[#out + 1] = id end
+    if position > first and position <= first + size then out[#out + 1] = ids[j] end
   end
 end
 return out
