@@ -5,6 +5,8 @@ search index's bytes per draft, then `cleanup_drafts` once those drafts have exp
     .venv/bin/python bench/drafts_admin_cleanup.py --sizes 10000            # quick
     git archive <commit> | tar -x -C /tmp/before                             # before/after, one run:
     .venv/bin/python bench/drafts_admin_cleanup.py --baseline /tmp/before
+    .venv/bin/python bench/drafts_admin_cleanup.py --sizes 1000000 --admin-only   # pages only, drafts kept
+    .venv/bin/python bench/drafts_admin_cleanup.py --sizes 1000000 --admin-only --reuse --baseline /tmp/before
 
 Runs against its own embedded Redis and SQLite under var/bench/ (or REDIS_URL / DATABASE_URL if
 set: it FLUSHES that Redis database). Drafts are written with the store's own save script, so the
@@ -222,15 +224,18 @@ def expire_all(drafts):
     return len(ids)
 
 
-def measure(code, size, batch_size, search_memory):
-    """Populate ``size`` live drafts, time the admin, then expire them all and time the cleanup."""
+def measure(code, size, batch_size, search_memory, reuse=False, admin_only=False):
+    """Populate ``size`` live drafts, time the admin, then expire them all and time the cleanup.
+    ``reuse``: keep a population of ``size`` already there (the index format must be the same).
+    ``admin_only``: no cleanup, and the drafts are left in Redis (for ``reuse``)."""
     from django.conf import settings
 
     drafts = store()
     redis = drafts.redis
-    redis.flushdb(asynchronous=True)
     started = time.perf_counter()
-    run_child(code, "populate", size)
+    if not (reuse and redis.zcard(drafts.key("index")) == size):
+        redis.flushdb(asynchronous=True)
+        run_child(code, "populate", size)
     row = {"populate": time.perf_counter() - started, "used_live": redis.info("memory")["used_memory"]}
     row["admin"], _ = run_child(code, "admin")
     if not search_memory:  # MEMORY USAGE only; the freed bytes need a population of their own
@@ -239,6 +244,8 @@ def measure(code, size, batch_size, search_memory):
         for key in keys:
             pipe.memory_usage(key, samples=0)
         row["search_bytes"] = (sum(pipe.execute()), None, len(keys))
+    if admin_only:
+        return row
     expire_all(drafts)
     row["used_before"] = redis.info("memory")["used_memory"]
     row["cleanup"], row["summary"] = run_child(code, "cleanup", batch_size, settings.SESSION_TTL + 60)
@@ -271,7 +278,7 @@ def report(rows, sizes, labels):
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         for label in labels:
-            if (label, size) not in rows:
+            if "cleanup" not in rows.get((label, size), {}):
                 continue
             row = rows[(label, size)]
             seconds = row["cleanup"]["seconds"]
@@ -290,7 +297,8 @@ def report(rows, sizes, labels):
                 freed = f"{freed / size:.0f}" if freed is not None else "—"
                 print(f"| {label} | {size:,} | {keys:,} | {usage / size:.0f} | {freed} |")
     for (label, size), row in rows.items():
-        print(f"<!-- {label} {size:,}: {row['summary'].strip()} -->")
+        if "summary" in row:
+            print(f"<!-- {label} {size:,}: {row['summary'].strip()} -->")
 
 
 def main():
@@ -300,6 +308,8 @@ def main():
     parser.add_argument("--baseline", type=Path, help="an export of an earlier commit, measured alongside")
     parser.add_argument("--baseline-sizes", type=int, nargs="*", help="sizes the baseline is measured at (default: all)")
     parser.add_argument("--freed-bytes", action="store_true", help="also measure the search index by deleting it (one more population per size)")
+    parser.add_argument("--reuse", action="store_true", help="keep a population of the size already in Redis (same index format only)")
+    parser.add_argument("--admin-only", action="store_true", help="time the admin pages only: no cleanup, the drafts stay in Redis")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     setup()
@@ -314,7 +324,10 @@ def main():
             if label == "before" and args.baseline_sizes is not None and size not in args.baseline_sizes:
                 continue
             started = time.perf_counter()
-            rows[(label, size)] = measure(code, size, args.batch_size, search_memory=args.freed_bytes)
+            rows[(label, size)] = measure(
+                code, size, args.batch_size, search_memory=args.freed_bytes,
+                reuse=args.reuse or (args.admin_only and label == "after"), admin_only=args.admin_only,
+            )
             print(f"# {label} {size:,}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
             print(json.dumps({"label": label, "size": size, **rows[(label, size)]}), file=sys.stderr, flush=True)
     print(f"# batch size {args.batch_size}; load average at the end: {os.getloadavg()[0]:.1f}")

@@ -115,27 +115,12 @@ class AdminQueries:
                 return building
 
     def _search_page(self, query, sort_key, filters, descending, start, per_page):
-        ids = self._search(query)
-        if not ids:
-            return 0, []
-        pipe = redis().pipeline(transaction=False)
-        pipe.zmscore(sort_key, ids)
-        for key in filters:
-            pipe.zmscore(key, ids)
-        scores, *filter_scores = pipe.execute()
-        hits = [
-            (score, draft_id)
-            for index, (draft_id, score) in enumerate(zip(ids, scores))
-            if score is not None and all(f[index] is not None for f in filter_scores)
-        ]
-        hits.sort(reverse=descending)
-        return len(hits), [draft_id for _, draft_id in hits[start : start + per_page]]
-
-    def _search(self, query):
+        """One round trip: the search script finds the drafts, keeps those in the sort index and
+        every filter, orders them and sends back only the page's ids and how many it kept."""
         words = search_words(query, emails=False)
         if not words:
-            return []
+            return 0, []
         low, high = id_range(words[0]) if len(words) == 1 else (b"", b"")
-        args = [make_key(""), SEARCH_READ_LIMIT, SEARCH_LIMIT, low, high, *words]
-        _cut, *ids = script(SEARCH)(keys=[], args=args)
-        return [item.decode() for item in ids]
+        args = [make_key(""), SEARCH_READ_LIMIT, SEARCH_LIMIT, low, high, "desc" if descending else "asc", start, per_page, *words]
+        _cut, total, *ids = script(SEARCH)(keys=[sort_key, *filters], args=args)
+        return total, [item.decode() for item in ids]

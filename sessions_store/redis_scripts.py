@@ -365,18 +365,24 @@ return 1
 # Staff search (issue 14): drafts whose words start with every query word, read from the driver
 # word's range (the word whose range spans the fewest buckets) and checked against the other words
 # in the draft's tombstone; with an id range, also the drafts whose id lies in it. Stops after
-# reading ``most read`` entries or finding ``most found`` drafts. Returns {cut short?, ids...}.
-# ARGV: key prefix, most read, most found, id range low, id range high ('' for none), words...
+# reading ``most read`` entries or finding ``most found`` drafts. The drafts found are then kept
+# only if they are in the sort index and every filter index (ZMSCORE), ordered by their score in
+# the sort index (ties by id, in byte order), and only the page's ids go back:
+# {cut short?, drafts kept, ids of the page...}.
+# KEYS: sort index, filter indexes...
+# ARGV: key prefix, most read, most found, id range low, id range high ('' for none),
+#       "desc" or "asc", first of the page (from 0), page size, words...
 SEARCH = r"""
 local prefix, most_read, most_found = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local descending, first, size = ARGV[6] == 'desc', tonumber(ARGV[7]), tonumber(ARGV[8])
 local buckets = prefix .. 'search:buckets'
 local read, found, seen, cut = 0, {}, {}, 0
 local words = {}
-for i = 6, #ARGV do words[#words + 1] = ARGV[i] end
+for i = 9, #ARGV do words[#words + 1] = ARGV[i] end
+local UUID = '%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x'
 local function uuid(bin)
   if #bin ~= 16 then return bin end
-  local h = string.gsub(bin, '.', function(c) return string.format('%02x', string.byte(c)) end)
-  return string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-' .. string.sub(h, 13, 16) .. '-' .. string.sub(h, 17, 20) .. '-' .. string.sub(h, 21)
+  return string.format(UUID, string.byte(bin, 1, 16))
 end
 local function walk(low, high, take)
   local bound = redis.call('ZREVRANGEBYLEX', buckets, '[' .. low, '-', 'LIMIT', 0, 1)[1]
@@ -395,11 +401,21 @@ for i, word in ipairs(words) do
   local spans = redis.call('ZLEXCOUNT', buckets, '[' .. word, '(' .. word .. '\255')
   if not fewest or spans < fewest or (spans == fewest and #word > #words[driver]) then driver, fewest = i, spans end
 end
+-- The tombstone's words: its "q" read straight from the JSON the store wrote when it holds no
+-- escape, else decoded.
+local function words_of(id)
+  local raw = redis.call('GET', prefix .. 'tomb:' .. id)
+  if not raw then return nil end
+  local q = string.match(raw, '"q": "([^"\\]*)"')
+  if q then return q end
+  local ok, t = pcall(cjson.decode, raw)
+  if ok and type(t) == 'table' and type(t['q']) == 'string' then return t['q'] end
+end
 local function matches(id)
   if #words < 2 then return true end
-  local ok, t = pcall(cjson.decode, redis.call('GET', prefix .. 'tomb:' .. id) or '')
-  if not ok or type(t) ~= 'table' or type(t['q']) ~= 'string' then return false end
-  local q = ' ' .. t['q']
+  local q = words_of(id)
+  if not q then return false end
+  q = ' ' .. q
   for i, word in ipairs(words) do
     if i ~= driver and not string.find(q, ' ' .. word, 1, true) then return false end
   end
@@ -418,8 +434,83 @@ if driver then
   local word = words[driver]
   walk(word, '(' .. word .. '\255', function(member) add(string.sub(member, string.find(member, '%z') + 1)) end)
 end
-table.insert(found, 1, cut)
-return found
+-- Their scores in the sort index; the drafts missing from it or from a filter are left out.
+local function scores(key, ids)
+  local out = {}
+  for from = 1, #ids, 1000 do
+    local part = redis.call('ZMSCORE', key, unpack(ids, from, math.min(from + 999, #ids)))
+    for i = 1, #part do out[from + i - 1] = part[i] end
+  end
+  return out
+end
+local kept, score = {}, {}
+if #found > 0 then
+  local sorted = scores(KEYS[1], found)
+  for i, id in ipairs(found) do
+    if sorted[i] then kept[#kept + 1] = id; score[#kept] = tonumber(sorted[i]) end
+  end
+  for k = 2, #KEYS do
+    if #kept == 0 then break end
+    local filtered, ids, points = scores(KEYS[k], kept), {}, {}
+    for i, id in ipairs(kept) do
+      if filtered[i] then ids[#ids + 1] = id; points[#ids] = score[i] end
+    end
+    kept, score = ids, points
+  end
+end
+-- The page: the scores sorted as plain numbers (no Lua call per comparison), then each score's
+-- drafts; drafts sharing a score are ordered by id, byte by byte as Python compares them (Lua's
+-- < on strings follows the server's locale). Lowercase UUIDs compare as the number their first
+-- 12 hex digits make, sorted as plain numbers too; byte by byte only where that number is shared.
+local function id_before(a, b)
+  local n = 1
+  while n <= #a and string.byte(a, n) == string.byte(b, n) do n = n + 1 end
+  return (string.byte(a, n) or -1) < (string.byte(b, n) or -1)
+end
+local HEAD = '^(' .. string.rep('[0-9a-f]', 8) .. ')%-(' .. string.rep('[0-9a-f]', 4) .. ')%-'
+local function by_id(ids)
+  local numbers, with = {}, {}
+  for _, id in ipairs(ids) do
+    local high, low = string.match(id, HEAD)
+    if not high then table.sort(ids, id_before); return ids end
+    local number = tonumber(high .. low, 16)
+    local there = with[number]
+    if there == nil then numbers[#numbers + 1] = number; with[number] = {id}
+    else there[#there + 1] = id end
+  end
+  table.sort(numbers)
+  local sorted = {}
+  for _, number in ipairs(numbers) do
+    local same = with[number]
+    if #same > 1 then table.sort(same, id_before) end
+    for _, id in ipairs(same) do sorted[#sorted + 1] = id end
+  end
+  return sorted
+end
+local order, at = {}, {}
+for i, id in ipairs(kept) do
+  local s = score[i]
+  local there = at[s]
+  if there == nil then order[#order + 1] = s; at[s] = id
+  elseif type(there) == 'table' then there[#there + 1] = id
+  else at[s] = {there, id} end
+end
+table.sort(order)
+local out, position = {cut, #kept}, 0
+local from, to, step = 1, #order, 1
+if descending then from, to, step = #order, 1, -1 end
+for o = from, to, step do
+  if position >= first + size then break end
+  local ids = at[order[o]]
+  if type(ids) == 'string' then ids = {ids} else ids = by_id(ids) end
+  local i, last, by = 1, #ids, 1
+  if descending then i, last, by = #ids, 1, -1 end
+  for j = i, last, by do
+    position = position + 1
+    if position > first and position <= first + size then out[#out + 1] = ids[j] end
+  end
+end
+return out
 """
 
 # One batch of cleanup (issue 14), in one round trip: the expiry index's entries due by ``now``

@@ -163,3 +163,73 @@ def test_it_drops_a_discarded_draft_from_search_and_finds_it_again_once_restored
 
     get_draft_store().restore(draft.id)  # as draft_restore does, once the owner's request is checked
     assert listed_ids(client, q="lighthouse") == [draft.id]
+
+
+def test_it_checks_the_other_words_of_a_query_in_any_script_and_with_quotes(staff_viewer):
+    # The tombstone holds such words escaped in its JSON; the check reads them all the same.
+    cafe, quoted = named_drafts(
+        [("Café Rénovation Zoë", "Société Générale", "zoë@société.example"), ('Hall B"2 Annex', "Back\\Slash Co", "q@quoted.example")]
+    )
+    client = logged_in(staff_viewer)
+
+    assert set(listed_ids(client, q="CAFÉ rénov")) == {cafe.id}
+    assert set(listed_ids(client, q="société zoë")) == {cafe.id}
+    assert set(listed_ids(client, q='annex b"2')) == {quoted.id}
+    assert set(listed_ids(client, q="annex hall back\\slash")) == {quoted.id}
+    assert set(listed_ids(client, q="rénov annex")) == set()
+
+
+# --- ordering, paging and the cap, done by the search script ------------------------------------------
+
+def test_it_orders_drafts_of_the_same_moment_by_id_and_pages_through_them(drafts_redis):
+    # Five drafts whose last activity is the same to the microsecond: they are ordered by id
+    # (descending when newest first), and paging through them neither skips nor repeats one.
+    store = get_draft_store()
+    made = named_drafts((f"Tied {n}", "Same Moment", "tied@moment.example") for n in range(5))
+    drafts_redis.zadd(store.key("index"), {draft.id: 1_800_000_000.25 for draft in made}, xx=True)
+    ids = sorted(draft.id for draft in made)
+
+    def pages(sort):
+        return [[d.id for d in store.page(query="tied", sort=sort, number=n, per_page=2)[1]] for n in (1, 2, 3)]
+
+    assert pages("-last_activity") == [ids[4:2:-1], ids[2:0:-1], ids[:1]]
+    assert pages("last_activity") == [ids[0:2], ids[2:4], ids[4:]]
+    assert store.page(query="tied", per_page=2)[0] == 5
+
+
+def test_it_lists_at_most_the_search_limit_and_filters_what_it_found(staff_viewer, drafts_redis, monkeypatch):
+    from sessions_store import redis_admin
+
+    early = named_drafts((f"Capped {n}", "Many Matches", "cap@limit.example") for n in range(3))
+    late = named_drafts([("Capped 3", "Many Matches", "cap@limit.example")], step="sources")
+    monkeypatch.setattr(redis_admin, "SEARCH_LIMIT", 3)
+    client = logged_in(staff_viewer)
+
+    response = client.get(LIST_URL, {"q": "many matches"})
+    assert paginator(response) == (3, 1, 1)  # the first 3 found, in the index's order of words
+    assert len(rows(response)) == 3
+    assert set(listed_ids(client, q="capped 3")) == {late[0].id}
+    assert len(listed_ids(client, q="capped", step="requirements")) <= 3
+    assert {d.id for d in early} >= set(listed_ids(client, q="capped", step="requirements"))
+
+
+def test_a_search_page_costs_two_round_trips_its_ids_ordered_and_paged_in_redis(drafts_redis, monkeypatch):
+    from redis.connection import AbstractConnection
+
+    store = get_draft_store()
+    made = named_drafts((f"Trip {n}", "Round Trip Ltd", "trips@round.example") for n in range(60))
+    store.page(query="round trip")  # the script is loaded: no NOSCRIPT retry below
+    sent = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        if check_health:
+            sent.append(command)
+        return original(self, command, check_health=check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    total, drafts = store.page(query="round trip", kind="user", per_page=50)
+
+    assert (total, len(drafts)) == (60, 50)
+    assert len(sent) == 2  # the search script, then the page's drafts
+    assert {d.id for d in drafts} <= {d.id for d in made}
