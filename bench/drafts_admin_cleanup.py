@@ -9,11 +9,14 @@ search index's bytes per draft, then `cleanup_drafts` once those drafts have exp
     .venv/bin/python bench/drafts_admin_cleanup.py --sizes 1000000 --admin-only --reuse --baseline /tmp/before
 
 Runs against its own embedded Redis and SQLite under var/bench/ (or REDIS_URL / DATABASE_URL if
-set: it FLUSHES that Redis database). Drafts are written with the store's own save script, so the
-indexes and tombstones are exactly what the app writes; they "expire" by having their records
-deleted (as Redis expiry does) with the app clock moved past their expiry. Every step runs in a
-fresh process whose code is this checkout's or, with --baseline, that directory's (an export of
-an earlier commit), alternating, against the same Redis: a before/after from one run.
+set: it FLUSHES that Redis database, and database 1 of the same server, which holds a copy).
+Drafts are written with the store's own save script, so the indexes and tombstones are exactly
+what the app writes; they "expire" by having their records deleted (as Redis expiry does) with the
+app clock moved past their expiry. Each size is populated once (with this checkout's code) and
+every cleanup (this checkout's and, with --baseline, that directory's: an export of an earlier
+commit; at each of --log-levels) runs in a fresh process on a copy of the same expired state,
+after the append-only file is rewritten: a before/after from one run. --no-admin skips the
+admin pages (a million drafts: ~15 min to populate, ~7 min a cleanup).
 """
 
 import argparse
@@ -166,29 +169,58 @@ def cpu_seconds(redis):
 
 
 def child_cleanup(batch_size, travel_seconds):
-    """One cleanup with the clock moved past every draft's expiry: wall time and peak RSS."""
+    """One cleanup with the clock moved past every draft's expiry: wall time, CPU (command +
+    Redis), peak RSS, and the Redis commands it ran (INFO commandstats, reset just before)."""
     from django.core.management import call_command
 
     from sessions_store import clock
 
     clock.travel(timedelta(seconds=travel_seconds))
-    started, used = time.perf_counter(), cpu_seconds(store().redis)
+    redis = store().redis
+    redis.config_resetstat()
+    started, used = time.perf_counter(), cpu_seconds(redis)
     call_command("cleanup_drafts", batch_size=batch_size, verbosity=1)
-    elapsed, used = time.perf_counter() - started, cpu_seconds(store().redis) - used
-    return {"seconds": elapsed, "cpu_seconds": used, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    elapsed, used = time.perf_counter() - started, cpu_seconds(redis) - used
+    commands = {
+        name.removeprefix("cmdstat_"): {"calls": stats["calls"], "usec": stats["usec"]}
+        for name, stats in redis.info("commandstats").items()
+    }
+    return {
+        "seconds": elapsed, "cpu_seconds": used, "commands": commands,
+        "max_rss_mb": peak_rss_mb(),
+    }
+
+
+def peak_rss_mb():
+    """This process's own peak RSS (VmHWM). Not getrusage's ru_maxrss: Linux carries that across
+    the vfork and exec that start a child, so a child reported its parent's peak (the parent of
+    this benchmark held every draft id at once: 253 MB at a million, which looked like the
+    cleanup's)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 CHILDREN = {"populate": child_populate, "admin": child_admin, "cleanup": child_cleanup}
 
 
-def run_child(code, name, *args):
-    """A child step with ``code``'s code; its result (the last line it prints, JSON)."""
+def run_child(code, name, *args, log_level=None):
+    """A child step with ``code``'s code; its result (the last line it prints, JSON). Its stderr
+    (the log lines, a million at INFO) goes to a file, not to memory."""
     env = {**os.environ, "BENCH_CODE_ROOT": str(code)}
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", name, *map(str, args)], capture_output=True, text=True, env=env
-    )
-    if out.returncode:
-        sys.exit(f"{name} ({code}) failed:\n{out.stderr[-3000:]}")
+    if log_level:
+        env.update(DRAFT_LOG_LEVEL=log_level, LOG_FORMAT="json")  # the production format
+    errors = Path(os.environ["VAR_DIR"]) / "child-stderr.log"
+    with open(errors, "w+") as stderr:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", name, *map(str, args)], stdout=subprocess.PIPE, stderr=stderr, text=True, env=env
+        )
+        if out.returncode:
+            stderr.seek(0, os.SEEK_END)
+            stderr.seek(max(0, stderr.tell() - 3000))
+            sys.exit(f"{name} ({code}) failed:\n{stderr.read()}")
     lines = out.stdout.strip().splitlines()
     return json.loads(lines[-1]), "\n".join(lines[:-1])
 
@@ -209,96 +241,177 @@ def search_index_bytes(redis):
 
 
 def expire_all(drafts):
-    """What Redis expiry does to every draft: no record, a tombstone with DRAFT_TOMBSTONE_TTL to go."""
+    """What Redis expiry does to every draft: no record, a tombstone with DRAFT_TOMBSTONE_TTL to go.
+    A thousand ids at a time (this process stays small: its children's peak RSS is their own)."""
     from django.conf import settings
 
     redis = drafts.redis
-    ids = [member.decode() for member in redis.zrange(drafts.key("index"), 0, -1)]
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
+    total, start = 0, 0
+    while True:
+        chunk = [member.decode() for member in redis.zrange(drafts.key("index"), start, start + 999)]
+        if not chunk:
+            return total
         pipe = redis.pipeline(transaction=False)
         pipe.delete(*[drafts.key("draft", draft_id) for draft_id in chunk])
         for draft_id in chunk:
             pipe.expire(drafts.key("tomb", draft_id), settings.DRAFT_TOMBSTONE_TTL)
         pipe.execute()
-    return len(ids)
+        total, start = total + len(chunk), start + len(chunk)
 
 
-def measure(code, size, batch_size, search_memory, reuse=False, admin_only=False):
-    """Populate ``size`` live drafts, time the admin, then expire them all and time the cleanup.
+def clone_db(redis, into):
+    """Copy every key of ``redis``'s database (with its TTL) into the empty database ``into``:
+    a second cleanup of the very same expired drafts without populating them again."""
+    target = redis.__class__(connection_pool=redis.connection_pool.__class__(
+        **{**redis.connection_pool.connection_kwargs, "db": into}, connection_class=redis.connection_pool.connection_class
+    ))
+    target.flushdb()
+    batch = []
+
+    def copy(keys):
+        pipe = redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.dump(key)
+            pipe.pttl(key)
+        values = pipe.execute()
+        pipe = target.pipeline(transaction=False)
+        for key, dumped, ttl in zip(keys, values[::2], values[1::2]):
+            if dumped is not None:
+                pipe.restore(key, max(ttl, 0), dumped, replace=True)
+        pipe.execute()
+
+    for key in redis.scan_iter(count=10_000):
+        batch.append(key)
+        if len(batch) >= 2000:
+            copy(batch)
+            batch = []
+    if batch:
+        copy(batch)
+    target.connection_pool.disconnect()
+
+
+def settle_aof(redis):
+    """Rewrite the append-only file and wait for it, so that no cleanup pays for the rewrite the
+    previous step's writes triggered (the fork's copy-on-write faults count as Redis's own CPU:
+    the first cleanup after a population measured 1.7x the CPU of the same cleanup run later)."""
+    if not int(redis.info("persistence").get("aof_enabled", 0)):
+        return
+    while True:
+        persistence = redis.info("persistence")
+        if not persistence["aof_rewrite_in_progress"] and not persistence["aof_rewrite_scheduled"]:
+            break
+        time.sleep(0.5)
+    redis.bgrewriteaof()
+    time.sleep(0.5)
+    while redis.info("persistence")["aof_rewrite_in_progress"]:
+        time.sleep(0.5)
+
+
+def measure(runs, size, batch_size, search_memory, admin, reuse=False, admin_only=False):
+    """Populate ``size`` live drafts (with the last run's code), time the admin, then expire them
+    all and time each run's cleanup of that same state: ``runs`` is [(label, code, log level)],
+    each cleanup on a copy of the expired drafts (database 1 keeps it meanwhile).
     ``reuse``: keep a population of ``size`` already there (the index format must be the same).
-    ``admin_only``: no cleanup, and the drafts are left in Redis (for ``reuse``)."""
+    ``admin_only``: each run's code times the admin pages (alternating), no cleanup, and the
+    drafts are left in Redis (for ``reuse``)."""
     from django.conf import settings
 
     drafts = store()
     redis = drafts.redis
+    code = runs[-1][1]
     started = time.perf_counter()
     if not (reuse and redis.zcard(drafts.key("index")) == size):
         redis.flushdb(asynchronous=True)
         run_child(code, "populate", size)
-    row = {"populate": time.perf_counter() - started, "used_live": redis.info("memory")["used_memory"]}
-    row["admin"], _ = run_child(code, "admin")
+    common = {"populate": time.perf_counter() - started, "used_live": redis.info("memory")["used_memory"]}
+    if admin_only:
+        codes = {label: code for label, code, _ in runs}
+        return {(label, "—"): {**common, "admin": run_child(code, "admin")[0]} for label, code in codes.items()}
+    common["admin"] = run_child(code, "admin")[0] if admin else {}
     if not search_memory:  # MEMORY USAGE only; the freed bytes need a population of their own
         keys = list(redis.scan_iter(match="*search*", count=10_000))
         pipe = redis.pipeline(transaction=False)
         for key in keys:
             pipe.memory_usage(key, samples=0)
-        row["search_bytes"] = (sum(pipe.execute()), None, len(keys))
-    if admin_only:
-        return row
+        common["search_bytes"] = (sum(pipe.execute()), None, len(keys))
     expire_all(drafts)
-    row["used_before"] = redis.info("memory")["used_memory"]
-    row["cleanup"], row["summary"] = run_child(code, "cleanup", batch_size, settings.SESSION_TTL + 60)
-    row["used_after"] = redis.info("memory")["used_memory"]
-    assert redis.zcard(drafts.key("index")) == 0, "index not emptied"
-    row["search_left"] = len(list(redis.scan_iter(match="*search*", count=10_000)))
+    common["used_before"] = redis.info("memory")["used_memory"]
+    rows = {}
+    for n, (label, code, level) in enumerate(runs):
+        last = n == len(runs) - 1
+        if not last:
+            clone_db(redis, 1)
+        copy_bytes = redis.info("memory")["used_memory"] - common["used_before"] if not last else 0
+        row = dict(common)
+        settle_aof(redis)
+        started = time.perf_counter()
+        row["cleanup"], row["summary"] = run_child(code, "cleanup", batch_size, settings.SESSION_TTL + 60, log_level=level)
+        row["used_after"] = redis.info("memory")["used_memory"] - copy_bytes
+        assert redis.zcard(drafts.key("index")) == 0, "index not emptied"
+        row["search_left"] = len(list(redis.scan_iter(match="*search*", count=10_000)))
+        print(f"# {label} {level} {size:,}: cleanup {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        print(json.dumps({"label": label, "level": level, "size": size, **row}), file=sys.stderr, flush=True)
+        rows[(label, level)] = row
+        if not last:
+            redis.flushdb()
+            redis.swapdb(0, 1)
     if search_memory:
         # Measured on a second population (the cleanup above emptied the index).
         redis.flushdb(asynchronous=True)
         run_child(code, "populate", size)
-        row["search_bytes"] = search_index_bytes(redis)
+        search = search_index_bytes(redis)
+        for row in rows.values():
+            row["search_bytes"] = search
     redis.flushdb(asynchronous=True)
-    return row
+    return rows
 
 
-def report(rows, sizes, labels):
-    print("\n### Drafts admin list page (ms: wall median of 5 / wall of the first / CPU median, app + Redis; in-process test client)\n")
-    header = " | ".join(f"{label} {size:,}" for size in sizes for label in labels)
-    print(f"| page | {header} |")
-    print("|---|" + "---:|" * (len(sizes) * len(labels)))
-    for page in rows[(labels[-1], sizes[0])]["admin"]:
+def report(rows, sizes):
+    """``rows``: {(size, label, log level): row}."""
+    admin = {(size, label): row["admin"] for (size, label, _), row in rows.items() if row["admin"]}
+    if admin:
+        print("\n### Drafts admin list page (ms: wall median of 5 / wall of the first / CPU median, app + Redis; in-process test client)\n")
+        print("| page | " + " | ".join(f"{label} {size:,}" for size, label in admin) + " |")
+        print("|---|" + "---:|" * len(admin))
+        for page in next(iter(admin.values())):
+            cells = [admin[size][page] for size in admin]
+            print(f"| {page} | " + " | ".join(f"{t['p50']:.1f} / {t['first']:.1f} / {t['cpu_p50']:.1f}" for t in cells) + " |")
+    cleaned = {key: row for key, row in rows.items() if "cleanup" in row}
+    if not cleaned:
+        return
+    print("\n### `cleanup_drafts` of those drafts once expired (each row a cleanup of the same expired state)\n")
+    print("| code | log level | expired entries | cleanup (s) | entries/s | CPU s (command + Redis) | entries per CPU-second | peak RSS (MB) | Redis used: live → expired → after cleanup (MB) | search keys left |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for (size, label, level), row in cleaned.items():
+        seconds = row["cleanup"]["seconds"]
+        print(
+            f"| {label} | {level} | {size:,} | {seconds:.1f} | {size / seconds:,.0f} | {row['cleanup']['cpu_seconds']:.1f} "
+            f"| {size / row['cleanup']['cpu_seconds']:,.0f} | {row['cleanup']['max_rss_mb']:.0f} "
+            f"| {row['used_live'] / 1e6:,.0f} → {row['used_before'] / 1e6:,.0f} → {row['used_after'] / 1e6:,.0f} | {row['search_left']} |"
+        )
+    print("\n### Redis commands per expired entry (calls / µs of Redis time, INFO commandstats)\n")
+    rows = cleaned
+    keys = list(rows)
+    names = sorted({name for row in rows.values() for name in row["cleanup"]["commands"]},
+                   key=lambda name: -max(row["cleanup"]["commands"].get(name, {}).get("usec", 0) for row in rows.values()))
+    print("| command | " + " | ".join(f"{label} {level} {size:,}" for size, label, level in keys) + " |")
+    print("|---|" + "---:|" * len(keys))
+    for name in names[:15]:
         cells = []
-        for size in sizes:
-            for label in labels:
-                timing = rows[(label, size)]["admin"].get(page) if (label, size) in rows else None
-                cells.append(f"{timing['p50']:.1f} / {timing['first']:.1f} / {timing['cpu_p50']:.1f}" if timing else "—")
-        print(f"| {page} | " + " | ".join(cells) + " |")
-    print("\n### `cleanup_drafts` of those drafts once expired\n")
-    print("| code | expired entries | cleanup (s) | entries/s | CPU s (command + Redis) | entries per CPU-second | peak RSS (MB) | Redis used: live → expired → after cleanup (MB) | search keys left |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size in sizes:
-        for label in labels:
-            if "cleanup" not in rows.get((label, size), {}):
-                continue
-            row = rows[(label, size)]
-            seconds = row["cleanup"]["seconds"]
-            print(
-                f"| {label} | {size:,} | {seconds:.1f} | {size / seconds:,.0f} | {row['cleanup']['cpu_seconds']:.1f} "
-                f"| {size / row['cleanup']['cpu_seconds']:,.0f} | {row['cleanup']['max_rss_mb']:.0f} "
-                f"| {row['used_live'] / 1e6:,.0f} → {row['used_before'] / 1e6:,.0f} → {row['used_after'] / 1e6:,.0f} | {row['search_left']} |"
-            )
+        for size, label, level in keys:
+            stats = rows[(size, label, level)]["cleanup"]["commands"].get(name)
+            cells.append(f"{stats['calls'] / size:.2f} / {stats['usec'] / size:.1f}" if stats else "—")
+        print(f"| {name} | " + " | ".join(cells) + " |")
     print("\n### Search index per live draft\n")
-    print("| code | drafts | keys | MEMORY USAGE sum (bytes/draft) | used_memory freed by deleting it (bytes/draft) |")
-    print("|---|---:|---:|---:|---:|")
+    print("| drafts | keys | MEMORY USAGE sum (bytes/draft) | used_memory freed by deleting it (bytes/draft) |")
+    print("|---:|---:|---:|---:|")
     for size in sizes:
-        for label in labels:
-            if "search_bytes" in rows.get((label, size), {}):
-                usage, freed, keys = rows[(label, size)]["search_bytes"]
-                freed = f"{freed / size:.0f}" if freed is not None else "—"
-                print(f"| {label} | {size:,} | {keys:,} | {usage / size:.0f} | {freed} |")
-    for (label, size), row in rows.items():
-        if "summary" in row:
-            print(f"<!-- {label} {size:,}: {row['summary'].strip()} -->")
+        row = next(row for (at, _, _), row in rows.items() if at == size)
+        usage, freed, keys_count = row["search_bytes"]
+        freed = f"{freed / size:.0f}" if freed is not None else "—"
+        print(f"| {size:,} | {keys_count:,} | {usage / size:.0f} | {freed} |")
+    for (size, label, level), row in rows.items():
+        print(f"<!-- {label} {level} {size:,}: {row['summary'].strip()} -->")
 
 
 def main():
@@ -307,9 +420,11 @@ def main():
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--baseline", type=Path, help="an export of an earlier commit, measured alongside")
     parser.add_argument("--baseline-sizes", type=int, nargs="*", help="sizes the baseline is measured at (default: all)")
-    parser.add_argument("--freed-bytes", action="store_true", help="also measure the search index by deleting it (one more population per size)")
+    parser.add_argument("--log-levels", nargs="+", default=["WARNING"], help="the cleanup's DRAFT_LOG_LEVEL, one cleanup each (INFO: JSON lines, as in production)")
+    parser.add_argument("--no-admin", action="store_true", help="skip the admin page timings")
     parser.add_argument("--reuse", action="store_true", help="keep a population of the size already in Redis (same index format only)")
-    parser.add_argument("--admin-only", action="store_true", help="time the admin pages only: no cleanup, the drafts stay in Redis")
+    parser.add_argument("--admin-only", action="store_true", help="time the admin pages only (each code, alternating): no cleanup, the drafts stay in Redis")
+    parser.add_argument("--freed-bytes", action="store_true", help="also measure the search index by deleting it (one more population per size)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     setup()
@@ -320,18 +435,20 @@ def main():
     trees = ([("before", args.baseline.resolve())] if args.baseline else []) + [("after" if args.baseline else "this", ROOT)]
     rows = {}
     for size in args.sizes:
-        for label, code in trees:
-            if label == "before" and args.baseline_sizes is not None and size not in args.baseline_sizes:
-                continue
-            started = time.perf_counter()
-            rows[(label, size)] = measure(
-                code, size, args.batch_size, search_memory=args.freed_bytes,
-                reuse=args.reuse or (args.admin_only and label == "after"), admin_only=args.admin_only,
-            )
-            print(f"# {label} {size:,}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-            print(json.dumps({"label": label, "size": size, **rows[(label, size)]}), file=sys.stderr, flush=True)
+        runs = [
+            (label, code, level)
+            for level in args.log_levels
+            for label, code in trees
+            if not (label == "before" and args.baseline_sizes is not None and size not in args.baseline_sizes)
+        ]
+        started = time.perf_counter()
+        for (label, level), row in measure(
+            runs, size, args.batch_size, args.freed_bytes, not args.no_admin, reuse=args.reuse, admin_only=args.admin_only
+        ).items():
+            rows[(size, label, level)] = row
+        print(f"# {size:,}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     print(f"# batch size {args.batch_size}; load average at the end: {os.getloadavg()[0]:.1f}")
-    report(rows, args.sizes, [label for label, _ in trees])
+    report(rows, args.sizes)
 
 
 if __name__ == "__main__":

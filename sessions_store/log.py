@@ -27,6 +27,29 @@ def log_action(action, draft_id, *, step=None, duration_ms=None, success=True, e
     logger.log(level, json.dumps(record, sort_keys=True))
 
 
+def log_batch(action, items):
+    """Many drafts' ``action`` at once (``cleanup_drafts``'s expiries): one line at INFO for the
+    batch, with ``count``, the ``draft_ids`` and the count per step (``steps``), and a line per
+    draft only at DEBUG. ``items``: [(draft id, step)]. The ``draft_action`` signal still goes
+    out once per draft."""
+    for _, step in items:
+        draft_action.send(sender=None, action=action, step=step, success=True)
+    if not items or not logger.isEnabledFor(logging.INFO):
+        return
+    if logger.isEnabledFor(logging.DEBUG):
+        for draft_id, step in items:
+            logger.debug(json.dumps({
+                "draft_id": str(draft_id), "action": action, "step": step, "duration_ms": None, "success": True, "error": None,
+            }, sort_keys=True))
+    steps = {}
+    for _, step in items:
+        steps[step] = steps.get(step, 0) + 1
+    logger.info(json.dumps({
+        "draft_id": None, "action": action, "step": None, "duration_ms": None, "success": True, "error": None,
+        "count": len(items), "draft_ids": [str(draft_id) for draft_id, _ in items], "steps": steps,
+    }, sort_keys=True))
+
+
 @contextmanager
 def logged(action, draft_id, *, step=None):
     """Time the block and log it once: success, or the error it raised (which propagates)."""

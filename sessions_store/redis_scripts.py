@@ -122,7 +122,13 @@ _SEARCH_INDEX = r"""
 local function search_bin(id)
   local hex = string.gsub(id, '-', '')
   if #hex ~= 32 or string.find(hex, '[^0-9a-f]') then return id end
-  return (string.gsub(hex, '..', function(h) return string.char(tonumber(h, 16)) end))
+  -- Four 32-bit numbers to 16 bytes (a function call per byte through gsub cost 2.5x as much).
+  local a, b = tonumber(string.sub(hex, 1, 8), 16), tonumber(string.sub(hex, 9, 16), 16)
+  local c, d = tonumber(string.sub(hex, 17, 24), 16), tonumber(string.sub(hex, 25, 32), 16)
+  local f = math.floor
+  return string.char(
+    f(a / 16777216), f(a / 65536) % 256, f(a / 256) % 256, a % 256, f(b / 16777216), f(b / 65536) % 256, f(b / 256) % 256, b % 256,
+    f(c / 16777216), f(c / 65536) % 256, f(c / 256) % 256, c % 256, f(d / 16777216), f(d / 65536) % 256, f(d / 256) % 256, d % 256)
 end
 local function search_members(q, id)
   local bin = search_bin(id)
@@ -260,12 +266,13 @@ local function note_ended(id, owner, at, now, keep, most)
   local key = ARGV[2] .. 'ended:' .. owner
   redis.call('ZADD', key, at, id)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - keep)
-  for _, old in ipairs(redis.call('ZRANGE', key, 0, -(most + 1))) do
+  local over = redis.call('ZRANGE', key, 0, -(most + 1))
+  for _, old in ipairs(over) do
     if redis.call('EXISTS', ARGV[2] .. 'draft:' .. old) == 0 then
       redis.call('DEL', ARGV[2] .. 'discarded:' .. old, ARGV[2] .. 'tomb:' .. old)
     end
   end
-  redis.call('ZREMRANGEBYRANK', key, 0, -(most + 1))
+  if #over > 0 then redis.call('ZREMRANGEBYRANK', key, 0, -(most + 1)) end
   redis.call('EXPIRE', key, math.max(keep, 1))
 end
 """
@@ -547,6 +554,13 @@ local function later(into, key, member)
   members[#members + 1] = member
 end
 local buckets, bounds = {}, {}
+local bucket_set, bucket_keys = prefix .. 'search:buckets', {}  -- bound -> its bucket's key
+local function bucket_of(member)
+  local bound = redis.call('ZREVRANGEBYLEX', bucket_set, '[' .. member, '-', 'LIMIT', 0, 1)[1] or ''
+  local key = bucket_keys[bound]
+  if not key then key = prefix .. 'search:b:' .. redis.sha1hex(bound); bucket_keys[bound] = key end
+  return key, bound
+end
 for i, id in ipairs(gone) do
   local step, t = '', {}
   local old = redis.call('GET', prefix .. 'tomb:' .. id)
@@ -560,7 +574,7 @@ for i, id in ipairs(gone) do
   if t['q'] and string.find(t['q'], '|', 1, true) then later(zrem, prefix .. 'search', t['q'])
   elseif t['q'] then
     for member in pairs(search_members(t['q'], id)) do
-      local key, bound = search_bucket(prefix, member)
+      local key, bound = bucket_of(member)
       bounds[key] = bound
       later(buckets, key, member)
     end

@@ -14,7 +14,7 @@ from django.conf import settings
 from . import clock, counters
 from .connection import make_key, redis, unavailable_on_redis_error, unavailable_on_redis_error_gen
 from .describe import get_describer
-from .log import log_action
+from .log import log_action, log_batch
 from .redis_scripts import EXPIRE_DUE, TRIM_TOMBSTONES, script
 from .store import StoreVitals
 
@@ -45,7 +45,7 @@ class Upkeep:
                 return
             pairs = zip(forgotten[::2], forgotten[1::2])
             batch = ExpiredBatch(seen=seen, rescheduled=rescheduled)
-            batch.expired = self._note_expired([(draft_id.decode(), step.decode()) for draft_id, step in pairs])
+            batch.expired = self._note_expired([(draft_id.decode(), step.decode()) for draft_id, step in pairs], batch=True)
             yield batch
 
     def _clear_expired_dry_run(self, batch_size):
@@ -73,12 +73,16 @@ class Upkeep:
         forgotten = zip(gone, self._forget(gone, "expire") if gone else [])
         return self._note_expired([(draft_id, step) for draft_id, (removed, step) in forgotten if removed])
 
-    def _note_expired(self, forgotten):
+    def _note_expired(self, forgotten, *, batch=False):
         """Log and count by step the drafts just forgotten (``[(draft id, step or "")]``); others
-        were got first by another run, or came back to life."""
+        were got first by another run, or came back to life. A cleanup ``batch`` is logged in one
+        line (log.log_batch), a draft found expired on a visit in a line of its own."""
         expired = [(draft_id, step or "unknown") for draft_id, step in forgotten]
-        for draft_id, step in expired:
-            log_action("expire", draft_id, step=step)
+        if batch:
+            log_batch("expire", expired)
+        else:
+            for draft_id, step in expired:
+                log_action("expire", draft_id, step=step)
         if expired:
             pipe = redis().pipeline(transaction=False)
             names = Counter()

@@ -238,3 +238,114 @@ def test_it_takes_expired_drafts_out_of_the_search_index_and_leaves_the_others_f
     entries = [member for key in drafts_redis.scan_iter(match="*search:b:*") for member in drafts_redis.zrange(key, 0, -1)]
     assert len(entries) == 100 * 7  # the id, "warehouse", the number, "client", the digit, the email, its domain
     assert not [member for member in entries for draft in expired if names_draft(member, draft.id)]
+
+
+# --- its log --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def sessions_log(caplog):
+    """Records of the ``sessions_store`` logger (which does not propagate to root)."""
+    import logging
+
+    logger = logging.getLogger("sessions_store")
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
+def _lines(caplog, level):
+    import json
+
+    return [json.loads(record.getMessage()) for record in caplog.records if record.name == "sessions_store" and record.levelno == level]
+
+
+def test_it_logs_one_line_per_batch_at_info_with_the_ids_and_a_line_per_draft_only_at_debug(store, drafts_redis, sessions_log):
+    import logging
+
+    drafts = [store.create(new_draft(f"u:{n}")) for n in range(5)]
+    expire_for_real(drafts_redis, *(draft.id for draft in drafts), tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    past_their_expiry()
+    sessions_log.set_level(logging.INFO, logger="sessions_store")
+    sessions_log.clear()
+
+    cleanup("--batch-size", "2")
+
+    lines = _lines(sessions_log, logging.INFO)
+    assert [line["count"] for line in lines] == [2, 2, 1]
+    assert {line["action"] for line in lines} == {"expire"} and all(line["success"] for line in lines)
+    assert sorted(draft_id for line in lines for draft_id in line["draft_ids"]) == sorted(draft.id for draft in drafts)
+    assert sum(line["steps"]["details"] for line in lines) == 5
+    assert _lines(sessions_log, logging.DEBUG) == []
+
+    again = [store.create(new_draft(f"u:{n}")) for n in range(3)]
+    expire_for_real(drafts_redis, *(draft.id for draft in again), tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    past_their_expiry()
+    sessions_log.clear()
+    sessions_log.set_level(logging.DEBUG, logger="sessions_store")
+
+    cleanup()
+
+    [batch] = _lines(sessions_log, logging.INFO)
+    assert batch["count"] == 3
+    per_draft = _lines(sessions_log, logging.DEBUG)
+    assert sorted(line["draft_id"] for line in per_draft) == sorted(draft.id for draft in again)
+    assert {(line["action"], line["step"]) for line in per_draft} == {("expire", "details")}
+
+
+# --- the same end state as forgetting the drafts one by one ----------------------------------------
+
+def _state(redis):
+    """Every key but the run's own bookkeeping (lock, stats), with its contents and its TTL to the minute."""
+    state = {}
+    for key in redis.scan_iter(count=1000):
+        name = key.decode()
+        if ":lock:" in name or ":stats:" in name:
+            continue
+        kind = redis.type(key).decode()
+        if kind == "string":
+            value = redis.get(key)
+        elif kind == "zset" and name.endswith(":index:expiry"):
+            value = sorted(redis.zrange(key, 0, -1))  # live drafts are rescheduled, not forgotten
+        elif kind == "zset":  # ended lists score by when the run saw the draft end: to the minute
+            value = sorted((member, round(score / 60)) for member, score in redis.zrange(key, 0, -1, withscores=True))
+        elif kind == "hash":
+            value = sorted(redis.hgetall(key).items())
+        else:
+            value = kind
+        ttl = redis.ttl(key)
+        state[name] = (value, ttl if ttl < 0 else round(ttl / 60))
+    return state
+
+
+def test_a_cleanup_leaves_what_forgetting_each_expired_draft_one_by_one_leaves(store, drafts_redis):
+    """EXPIRE_DUE groups its work per batch; the end state must be FORGET "expire" run draft by
+    draft in the expiry index's order: indexes, search buckets (split and emptied), owners'
+    ended lists (pushed past ENDED_MAX, their tombstones dropped), uploads hashes."""
+    names = [(f"Warehouse {n:03d}", f"Client {n % 7}", f"buyer{n % 11}@firm{n % 3}.example") for n in range(180)]
+    drafts = named_drafts(names[:120], owner_key="u:1")  # more than ENDED_MAX of one owner
+    for n in range(120, 180, 10):
+        drafts += named_drafts(names[n : n + 10], owner_key=f"a:token{n}")
+    discarded = drafts[5]
+    store.discard(discarded, seconds=django_settings.DRAFT_RESTORE_SECONDS)
+    gone = [draft.id for draft in drafts[:150] if draft is not discarded]
+    expire_for_real(drafts_redis, *gone, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    for n, draft_id in enumerate(gone):  # ended minutes apart, in no particular order: which stay is clear
+        drafts_redis.expire(store.key("tomb", draft_id), django_settings.DRAFT_TOMBSTONE_TTL - 120 * ((n * 37) % 149))
+    past_their_expiry()
+    snapshot = {key: (drafts_redis.dump(key), drafts_redis.pttl(key)) for key in drafts_redis.scan_iter(count=1000)}
+    due = [member.decode() for member in drafts_redis.zrangebyscore(store.key("index", "expiry"), "-inf", clock.now().timestamp())]
+
+    cleanup("--batch-size", "40")
+    grouped = _state(drafts_redis)
+
+    drafts_redis.flushdb()
+    for key, (dumped, ttl) in snapshot.items():
+        drafts_redis.restore(key, max(ttl, 0), dumped)
+    for draft_id in due:  # the live ones it leaves alone
+        store._forget([draft_id], "expire")
+    one_by_one = _state(drafts_redis)
+
+    assert len(due) == 179 and len(gone) == 149
+    assert grouped == one_by_one
+    assert [key for key in grouped if ":search:b:" in key]  # the live drafts' entries are still there
+    assert len([key for key in grouped if ":tomb:" in key]) < 150  # some pushed out of ended:u:1

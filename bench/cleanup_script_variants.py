@@ -1,0 +1,96 @@
+"""Where EXPIRE_DUE's Redis time goes: variants of the script (parts cut out) run alternately, batch
+by batch, on slices of one expired population, with the Redis CPU (INFO cpu) per entry of each.
+
+    VAR_DIR=$PWD/var/bench .venv/bin/python bench/cleanup_script_variants.py make 100000   # once
+    VAR_DIR=$PWD/var/bench .venv/bin/python bench/cleanup_script_variants.py run [--baseline DIR]
+
+``make`` populates and expires N drafts as bench/drafts_admin_cleanup.py does and keeps them in
+database 2 (it FLUSHES databases 0 and 2); ``run`` copies them into database 0 and runs ROUNDS
+rounds of BATCHES batches of BATCH entries per variant (environment; 3, 8, 500). --baseline adds
+the EXPIRE_DUE of an export of an earlier commit. Numbers are comparable within one run only.
+"""
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "bench"))
+
+import drafts_admin_cleanup as bench  # noqa: E402
+
+CUT_NOTE = "    note_ended(id, t['o'], math.min(now, now - keep + left), now, keep, most)\n"
+SEARCH_LOOP = "    for member in pairs(search_members(t['q'], id)) do"
+LOOKUP = "      local key, bound = bucket_of(member)\n      bounds[key] = bound\n      later(buckets, key, member)\n"
+REMOVE = "      bounds[key] = bound\n      later(buckets, key, member)\n"
+
+
+def variants(base):
+    cut = {
+        "current": base,
+        "without the ended-list note": base.replace(CUT_NOTE, ""),
+        "search members computed only": base.replace(LOOKUP, ""),
+        "search members looked up, not removed": base.replace(REMOVE, ""),
+        "without the search-index removal": base.replace(SEARCH_LOOP, "    for member in pairs({}) do"),
+    }
+    cut["without either"] = cut["without the ended-list note"].replace(SEARCH_LOOP, "    for member in pairs({}) do")
+    for name, source in cut.items():
+        assert name == "current" or source != base, f"{name}: the script changed, update the cuts"
+    return cut
+
+
+def database(redis, number):
+    pool = redis.connection_pool
+    return redis.__class__(connection_pool=pool.__class__(**{**pool.connection_kwargs, "db": number}, connection_class=pool.connection_class))
+
+
+def main():
+    bench.setup()
+    from django.conf import settings
+
+    from sessions_store import clock
+    from sessions_store.connection import make_key
+    from sessions_store.redis_scripts import EXPIRE_DUE
+
+    redis = bench.store().redis
+    if sys.argv[1] == "make":
+        redis.flushdb()
+        bench.child_populate(int(sys.argv[2]))
+        bench.expire_all(bench.store())
+        bench.clone_db(redis, 2)
+        redis.flushdb()
+        print("kept in database 2:", database(redis, 2).dbsize(), "keys")
+        return
+    redis.flushdb()
+    bench.clone_db(database(redis, 2), 0)
+    scripts = variants(EXPIRE_DUE)
+    if "--baseline" in sys.argv:
+        source = (Path(sys.argv[sys.argv.index("--baseline") + 1]) / "sessions_store" / "redis_scripts.py").read_text()
+        namespace = {}
+        exec(compile(source.replace("from .connection import redis", ""), "baseline", "exec"), namespace)
+        scripts["baseline"] = namespace["EXPIRE_DUE"]
+    clock.travel(timedelta(seconds=settings.SESSION_TTL + 60))
+    shas = {name: redis.script_load(source) for name, source in scripts.items()}
+    totals = {name: [0, 0.0] for name in scripts}
+
+    def cpu():
+        info = redis.info("cpu")
+        return info["used_cpu_user"] + info["used_cpu_sys"]
+
+    batch, batches, rounds = (int(os.environ.get(name, default)) for name, default in (("BATCH", 500), ("BATCHES", 8), ("ROUNDS", 3)))
+    for _ in range(rounds):
+        for name in scripts:
+            for _ in range(batches):
+                args = [make_key(""), clock.now().timestamp(), batch, settings.DRAFT_TOMBSTONE_TTL, 50, settings.SESSION_TTL]
+                started = cpu()
+                seen = redis.evalsha(shas[name], 0, *args)[0]
+                totals[name][0] += seen
+                totals[name][1] += cpu() - started
+    for name, (seen, seconds) in totals.items():
+        print(f"| {name} | {seconds / seen * 1e6:.0f} | {seen:,} |" if seen else f"| {name} | — | 0 |")
+    redis.flushdb()
+
+
+if __name__ == "__main__":
+    main()
