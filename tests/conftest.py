@@ -185,3 +185,21 @@ def upload(name, content, content_type="application/octet-stream"):
 @pytest.fixture
 def pdf():
     return lambda name="spec.pdf", text="Requirements": upload(name, pdf_bytes(text), "application/pdf")
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    """The Redis round trips sent from here on (see test_round_trips.py: one per call of redis-py's
+    ``send_packed_command``, leaving out the connection's own health checks and handshake)."""
+    from redis.connection import AbstractConnection
+
+    counted = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        if check_health:
+            counted.append(command)
+        return original(self, command, check_health=check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    return counted

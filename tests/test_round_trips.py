@@ -9,25 +9,10 @@ connection's handshake, both sent with ``check_health=False``.
 """
 
 import pytest
-from redis.connection import AbstractConnection
 
 from sessions_store import redis_scripts
 
 from .wizard_helpers import confirm, details_post, management, sources_post, start_draft, step_url
-
-
-@pytest.fixture
-def round_trips(monkeypatch):
-    counted = []
-    original = AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        if check_health:
-            counted.append(command)
-        return original(self, command, check_health=check_health)
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
-    return counted
 
 
 def load_every_script():
