@@ -21,7 +21,6 @@ from sessions_store.store import get_draft_store
 from .admin_helpers import logged_in, staff
 from .lifecycle_helpers import discard_url
 from .test_draft_email_link import emailed_link
-from .test_round_trips import round_trips  # noqa: F401 (a fixture)
 from .wizard_helpers import (
     attach_on_page, browser, complete_until_review, confirm, details_post, expire_for_real, management,
     page_version, sources_post, start_draft, step_url,

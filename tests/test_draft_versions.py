@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from sessions_store import clock
 
-from .test_round_trips import round_trips  # noqa: F401 (a fixture)
 from .wizard_helpers import (
     browser,
     complete_until_review,
