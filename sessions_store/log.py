@@ -27,6 +27,11 @@ def log_action(action, draft_id, *, step=None, duration_ms=None, success=True, e
     logger.log(level, json.dumps(record, sort_keys=True))
 
 
+# Ids in one batch line at most: 500 make a line of about 19 KB, under journald's 48 KB line limit
+# (a larger --batch-size gets a line per 500, rather than lines the journal would cut in two).
+BATCH_LINE_IDS = 500
+
+
 def log_batch(action, items):
     """Many drafts' ``action`` at once (``cleanup_drafts``'s expiries): one line at INFO for the
     batch, with ``count``, the ``draft_ids`` and the count per step (``steps``), and a line per
@@ -41,13 +46,15 @@ def log_batch(action, items):
             logger.debug(json.dumps({
                 "draft_id": str(draft_id), "action": action, "step": step, "duration_ms": None, "success": True, "error": None,
             }, sort_keys=True))
-    steps = {}
-    for _, step in items:
-        steps[step] = steps.get(step, 0) + 1
-    logger.info(json.dumps({
-        "draft_id": None, "action": action, "step": None, "duration_ms": None, "success": True, "error": None,
-        "count": len(items), "draft_ids": [str(draft_id) for draft_id, _ in items], "steps": steps,
-    }, sort_keys=True))
+    for start in range(0, len(items), BATCH_LINE_IDS):
+        part = items[start : start + BATCH_LINE_IDS]
+        steps = {}
+        for _, step in part:
+            steps[step] = steps.get(step, 0) + 1
+        logger.info(json.dumps({
+            "draft_id": None, "action": action, "step": None, "duration_ms": None, "success": True, "error": None,
+            "count": len(part), "draft_ids": [str(draft_id) for draft_id, _ in part], "steps": steps,
+        }, sort_keys=True))
 
 
 @contextmanager

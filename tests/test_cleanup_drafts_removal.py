@@ -349,3 +349,19 @@ def test_a_cleanup_leaves_what_forgetting_each_expired_draft_one_by_one_leaves(s
     assert grouped == one_by_one
     assert [key for key in grouped if ":search:b:" in key]  # the live drafts' entries are still there
     assert len([key for key in grouped if ":tomb:" in key]) < 150  # some pushed out of ended:u:1
+
+
+def test_a_batch_line_names_at_most_500_drafts_so_no_log_system_cuts_it(sessions_log):
+    import logging
+
+    from sessions_store.log import log_batch
+
+    sessions_log.set_level(logging.INFO, logger="sessions_store")
+    items = [(f"00000000-0000-4000-8000-{n:012d}", "details") for n in range(1200)]
+
+    log_batch("expire", items)
+
+    lines = _lines(sessions_log, logging.INFO)
+    assert [line["count"] for line in lines] == [500, 500, 200]
+    assert [draft_id for line in lines for draft_id in line["draft_ids"]] == [draft_id for draft_id, _ in items]
+    assert max(len(record.getMessage()) for record in sessions_log.records) < 48 * 1024
