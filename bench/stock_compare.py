@@ -39,7 +39,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import targets  # noqa: E402
-from bench.load.clients import Run, drive, schedule  # noqa: E402
+from bench.load.clients import start_and_drive  # noqa: E402
+from bench.load import options  # noqa: E402
 from bench.load.measure import redis_client  # noqa: E402
 from bench.load.report import machine  # noqa: E402
 from bench.load.summary import summarise  # noqa: E402
@@ -55,10 +56,8 @@ def parse_args(argv=None):
     parser.add_argument("--warmup", type=float, default=6, help="unmeasured seconds per target first (default 6)")
     parser.add_argument("--clients", type=int, default=1, help="concurrent clients (default 1)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per target (default 2)")
-    parser.add_argument("--database", default="pw_i14b", help="PostgreSQL database (created if missing)")
-    parser.add_argument("--redis-db", type=int, default=11, help="Redis db for drafts and stock's sessions (FLUSHDB'd)")
-    parser.add_argument("--profile", help="cProfile every gunicorn worker into DIR/<target>/<pid>.prof")
-    parser.add_argument("--top", type=int, default=10, help="functions shown per profile (default 10)")
+    options.storage(parser, database="pw_i14b", redis_db=11, redis_help="Redis db for drafts and stock's sessions (FLUSHDB'd)")
+    options.profile(parser)
     parser.add_argument("--json", help="also write the raw figures to this file")
     args = parser.parse_args(argv)
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
@@ -132,11 +131,7 @@ def main(argv=None):
         print(f"setting up {args.database} and Redis db {args.redis_db} in {tmp}", flush=True)
         targets.prepare_database(args, env)
         targets.reset_state(args, tmp)
-        servers = targets.start_servers(args, tmp, env)
-        runs = {target: Run(target) for target in args.targets}
-        print(f"driving {', '.join(args.targets)} in turn: {len(schedule(args))} slices, "
-              f"about {(args.warmup + args.duration) * len(args.targets):.0f} s ...", flush=True)
-        drive(args, servers, runs)
+        servers, runs = start_and_drive(args, tmp, env)
         results = {target: summarise(target, runs[target], []) for target in args.targets}
         targets.stop_servers()
         for target, res in results.items():

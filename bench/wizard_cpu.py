@@ -28,15 +28,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.load import options  # noqa: E402
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wizards", type=int, default=200, help="measured wizards (default 200)")
     parser.add_argument("--warmup", type=int, default=30, help="unmeasured wizards first (default 30)")
-    parser.add_argument("--database", default="pw_i14b", help="PostgreSQL database (migrated; created if missing)")
-    parser.add_argument("--redis-db", type=int, default=11, help="Redis db for drafts (FLUSHDB'd)")
-    parser.add_argument("--profile", help="write a cProfile of the measured requests (CPU time) to this file")
-    parser.add_argument("--top", type=int, default=10, help="functions shown from the profile (default 10)")
+    options.storage(parser, database="pw_i14b", redis_db=11)
+    options.profile(parser, help="write a cProfile of the measured requests (CPU time) to this file")
     parser.add_argument("--against", help="SETTING=VALUE: alternate batches with this setting changed")
     parser.add_argument("--per-request", action="store_true", help="also the CPU of each kind of request (method and path)")
     return parser.parse_args(argv)

@@ -44,7 +44,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import targets  # noqa: E402
-from bench.load.clients import Run, drive, schedule  # noqa: E402
+from bench.load.clients import start_and_drive  # noqa: E402
+from bench.load import options  # noqa: E402
 from bench.load.measure import index_entry_cost, redis_client  # noqa: E402
 from bench.load.report import DOC, SECTION, print_profile, report, write_doc  # noqa: E402
 from bench.load.summary import summarise  # noqa: E402
@@ -59,10 +60,9 @@ def parse_args():
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per target (default 4)")
     parser.add_argument("--targets", default="app,a,b,c", help="comma-separated, from app,a,b,c (default all)")
     parser.add_argument("--slice", type=float, default=5, help="seconds a target is driven before the next takes its turn (default 5)")
-    parser.add_argument("--database", default="pw_bench", help="PostgreSQL database (created if missing)")
-    parser.add_argument("--redis-db", type=int, default=9, help="Redis db for the app's drafts (FLUSHDB'd)")
+    options.storage(parser, database="pw_bench", redis_db=9, redis_help="Redis db for the app's drafts (FLUSHDB'd)")
     parser.add_argument("--session-redis-db", type=int, default=10, help="Redis db for (b)'s sessions (FLUSHDB'd)")
-    parser.add_argument("--profile", help="cProfile every gunicorn worker into DIR/<target>/<pid>.prof")
+    options.profile(parser, top=False)
     parser.add_argument("--no-write", action="store_true", help=f"print only; do not update {DOC.relative_to(targets.ROOT)}")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, media)")
     parser.add_argument("--json", help="also write the raw results to this file")
@@ -94,11 +94,7 @@ def main():
         targets.prepare_database(args, env)
         index_cost = index_entry_cost(args)
         targets.reset_state(args, tmp)
-        servers = targets.start_servers(args, tmp, env)
-        runs = {target: Run(target) for target in args.targets}
-        print(f"driving {', '.join(args.targets)} in turn: {len(schedule(args))} slices, "
-              f"about {(args.warmup + args.duration) * len(args.targets):.0f} s ...", flush=True)
-        drive(args, servers, runs)
+        servers, runs = start_and_drive(args, tmp, env)
         for target, server in servers.items():
             rss = [peak_rss_mb(pid) for pid in server.worker_pids()]
             results[target] = result = summarise(target, runs[target], rss)

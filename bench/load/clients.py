@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.load.measure import MemorySampler, postgres_backends, redis_client, redis_counts, snapshot
+from bench.load import targets
 from bench.load.targets import PASSWORD, TARGETS
 from bench.wizard_payload import DOCUMENT, DOCUMENT_FIELD, DOCUMENT_NAME, STEP_NAMES, visible_fields
 from tests.support.browser import Browser
@@ -223,3 +224,13 @@ def drive(args, servers, runs):
                     failed[0].result()
         finally:
             sched.finish()
+
+
+def start_and_drive(args, tmp, env):
+    """Every target's server, then the clients driving them in turn; returns (servers, runs)."""
+    servers = targets.start_servers(args, tmp, env)
+    runs = {target: Run(target) for target in args.targets}
+    print(f"driving {', '.join(args.targets)} in turn: {len(schedule(args))} slices, "
+          f"about {(args.warmup + args.duration) * len(args.targets):.0f} s ...", flush=True)
+    drive(args, servers, runs)
+    return servers, runs
