@@ -143,7 +143,9 @@ def owner_quota(draft):
 
 
 def display_name(name):
-    """A safe name to show and to offer on download: no path, no control characters, <= 150 chars."""
+    """A safe name to show and to offer on download: no path, no control characters, <= 150 chars.
+    static/js/uploads.js (shownName) writes names the same way for its "too big" message: change
+    both together (tests/test_browser_uploads.py holds them to the same words)."""
     name = unicodedata.normalize("NFC", os.path.basename(str(name).replace("\\", "/")))
     stem, ext = os.path.splitext(printable(name).strip())
     if not ext and stem.startswith(".") and "." not in stem[1:]:
