@@ -672,8 +672,8 @@
   // --- at load: what was typed (or put back by the browser) before this script ran ------------------
 
   function changedBeforeLoad(element) {
-    if (!element.name || element.disabled || element.type === "file" || element.type === "hidden") return false;
-    if (element.name === step + "-remove" || element.name === "csrfmiddlewaretoken") return false;
+    // (edited() leaves out what autosave never sends: a file box, step 2's remove boxes.)
+    if (!element.name || element.disabled || element.type === "hidden" || element.name === "csrfmiddlewaretoken") return false;
     if (element.type === "checkbox" || element.type === "radio") return element.checked !== element.defaultChecked;
     if (element.tagName === "SELECT") {
       var options = element.options;
@@ -695,11 +695,8 @@
   }
 
   Array.prototype.forEach.call(form.elements, function (element) {
-    if (!changedBeforeLoad(element)) return;
-    touched[element.name] = true;
-    changes += 1;
+    if (changedBeforeLoad(element)) edited({ target: element });
   });
-  if (changes) schedule();
 
   if (draftOf(url)) {
     // This page's own values first and at once (before the person types on), then the others'.
