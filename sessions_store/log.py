@@ -3,6 +3,7 @@
 import json
 import logging
 import time
+from collections import Counter
 from contextlib import contextmanager
 
 from .signals import draft_action
@@ -10,11 +11,8 @@ from .signals import draft_action
 logger = logging.getLogger("sessions_store")
 
 
-def log_action(action, draft_id, *, step=None, duration_ms=None, success=True, error=None, **extra):
-    level = logging.INFO if success else logging.ERROR
-    draft_action.send(sender=None, action=action, step=step, success=success)
-    if not logger.isEnabledFor(level):
-        return
+def _record(action, draft_id, *, step=None, duration_ms=None, success=True, error=None, **extra):
+    """One line's JSON: ``draft_id``, ``action``, ``step``, ``duration_ms``, ``success``, ``error``."""
     record = {
         "draft_id": str(draft_id) if draft_id else None,
         "action": action,
@@ -24,7 +22,14 @@ def log_action(action, draft_id, *, step=None, duration_ms=None, success=True, e
         "error": error,
     }
     record.update(extra)
-    logger.log(level, json.dumps(record, sort_keys=True))
+    return json.dumps(record, sort_keys=True)
+
+
+def log_action(action, draft_id, *, step=None, duration_ms=None, success=True, error=None, **extra):
+    level = logging.INFO if success else logging.ERROR
+    draft_action.send(sender=None, action=action, step=step, success=success)
+    if logger.isEnabledFor(level):
+        logger.log(level, _record(action, draft_id, step=step, duration_ms=duration_ms, success=success, error=error, **extra))
 
 
 # Ids in one batch line at most: 500 make a line of about 19 KB, under journald's 48 KB line limit
@@ -43,18 +48,11 @@ def log_batch(action, items):
         return
     if logger.isEnabledFor(logging.DEBUG):
         for draft_id, step in items:
-            logger.debug(json.dumps({
-                "draft_id": str(draft_id), "action": action, "step": step, "duration_ms": None, "success": True, "error": None,
-            }, sort_keys=True))
+            logger.debug(_record(action, draft_id, step=step))
     for start in range(0, len(items), BATCH_LINE_IDS):
         part = items[start : start + BATCH_LINE_IDS]
-        steps = {}
-        for _, step in part:
-            steps[step] = steps.get(step, 0) + 1
-        logger.info(json.dumps({
-            "draft_id": None, "action": action, "step": None, "duration_ms": None, "success": True, "error": None,
-            "count": len(part), "draft_ids": [str(draft_id) for draft_id, _ in part], "steps": steps,
-        }, sort_keys=True))
+        steps = dict(Counter(step for _, step in part))
+        logger.info(_record(action, None, count=len(part), draft_ids=[str(draft_id) for draft_id, _ in part], steps=steps))
 
 
 @contextmanager

@@ -84,7 +84,7 @@ local locked = 0
 if raw and KEYS[3] and cjson.decode(raw)['owner'] == ARGV[6] then
   if redis.call('SET', KEYS[3], ARGV[4], 'NX', 'PX', ARGV[5]) then locked = 1 end
 end
-local uploads = -1
+local uploads = false  -- nil to the caller: not counted
 if ARGV[3] == '1' then
   uploads = 0
   local prefix = string.match(KEYS[2], '^(.*)tomb:[^:]*$')
@@ -369,6 +369,16 @@ count_tail()
 return 1
 """
 
+# a < b byte by byte: ids and members in Redis's own order (Lua's ``<`` on strings follows the
+# server's locale). Shared by SEARCH (ties by id) and INTERSECT_CHUNK (its place among ties).
+_BYTES_BEFORE = """
+local function bytes_before(a, b)
+  local n = 1
+  while n <= #a and string.byte(a, n) == string.byte(b, n) do n = n + 1 end
+  return (string.byte(a, n) or -1) < (string.byte(b, n) or -1)
+end
+"""
+
 # Staff search (issue 14): drafts whose words start with every query word, read from the driver
 # word's range (the word whose range spans the fewest buckets) and checked against the other words
 # in the draft's tombstone; with an id range, also the drafts whose id lies in it. Stops after
@@ -379,7 +389,7 @@ return 1
 # KEYS: sort index, filter indexes...
 # ARGV: key prefix, most read, most found, id range low, id range high ('' for none),
 #       "desc" or "asc", first of the page (from 0), page size, words...
-SEARCH = r"""
+SEARCH = _BYTES_BEFORE + r"""
 local prefix, most_read, most_found = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local descending, first, size = ARGV[6] == 'desc', tonumber(ARGV[7]), tonumber(ARGV[8])
 local buckets = prefix .. 'search:buckets'
@@ -469,17 +479,12 @@ end
 -- drafts; drafts sharing a score are ordered by id, byte by byte as Python compares them (Lua's
 -- < on strings follows the server's locale). Lowercase UUIDs compare as the number their first
 -- 12 hex digits make, sorted as plain numbers too; byte by byte only where that number is shared.
-local function id_before(a, b)
-  local n = 1
-  while n <= #a and string.byte(a, n) == string.byte(b, n) do n = n + 1 end
-  return (string.byte(a, n) or -1) < (string.byte(b, n) or -1)
-end
 local HEAD = '^(' .. string.rep('[0-9a-f]', 8) .. ')%-(' .. string.rep('[0-9a-f]', 4) .. ')%-'
 local function by_id(ids)
   local numbers, with = {}, {}
   for _, id in ipairs(ids) do
     local high, low = string.match(id, HEAD)
-    if not high then table.sort(ids, id_before); return ids end
+    if not high then table.sort(ids, bytes_before); return ids end
     local number = tonumber(high .. low, 16)
     local there = with[number]
     if there == nil then numbers[#numbers + 1] = number; with[number] = {id}
@@ -489,7 +494,7 @@ local function by_id(ids)
   local sorted = {}
   for _, number in ipairs(numbers) do
     local same = with[number]
-    if #same > 1 then table.sort(same, id_before) end
+    if #same > 1 then table.sort(same, bytes_before) end
     for _, id in ipairs(same) do sorted[#sorted + 1] = id end
   end
   return sorted
@@ -642,22 +647,14 @@ return ids
 # With ``same`` the driver is scored as the sort index is (by last activity): its scores are used.
 # Returns {entries read, last score read, last member read}.
 # KEYS: building, sort index, driver, other filters...   ARGV: low, member ("" at first), count, seconds, same
-INTERSECT_CHUNK = """
-local function after(a, b) -- a > b, byte by byte (Lua's own comparison follows the locale)
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = a:byte(i), b:byte(i)
-    if x ~= y then return x > y end
-  end
-  return #a > #b
-end
+INTERSECT_CHUNK = _BYTES_BEFORE + """
 local skip = 0
 if ARGV[2] ~= '' then
   local first = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. ARGV[1])
   local lo, hi = first, first + redis.call('ZCOUNT', KEYS[3], ARGV[1], ARGV[1])
   while lo < hi do
     local mid = math.floor((lo + hi) / 2)
-    if after(redis.call('ZRANGE', KEYS[3], mid, mid)[1], ARGV[2]) then hi = mid else lo = mid + 1 end
+    if bytes_before(ARGV[2], redis.call('ZRANGE', KEYS[3], mid, mid)[1]) then hi = mid else lo = mid + 1 end
   end
   skip = lo - first
 end

@@ -107,7 +107,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         if raw is None:
             return None, tomb_owner(tomb), False
         draft = Draft.from_json(raw)
-        draft.owner_upload_bytes = None if uploads is None or int(uploads) < 0 else int(uploads)
+        draft.owner_upload_bytes = None if uploads is None else int(uploads)
         if before is not None and 0 <= before <= settings.SESSION_TTL:
             draft.idle_seconds = settings.SESSION_TTL - before
         if ttl:
