@@ -307,14 +307,21 @@ def settle_aof(redis):
         time.sleep(0.5)
 
 
-def measure(runs, size, batch_size, search_memory, admin, reuse=False, admin_only=False):
+def measure(runs, size, batch_size, search_memory, admin, reuse=False, admin_only=False, populate_each=False):
     """Populate ``size`` live drafts (with the last run's code), time the admin, then expire them
     all and time each run's cleanup of that same state: ``runs`` is [(label, code, log level)],
     each cleanup on a copy of the expired drafts (database 1 keeps it meanwhile).
     ``reuse``: keep a population of ``size`` already there (the index format must be the same).
     ``admin_only``: each run's code times the admin pages (alternating), no cleanup, and the
-    drafts are left in Redis (for ``reuse``)."""
+    drafts are left in Redis (for ``reuse``). ``populate_each``: each run on a population written
+    by its own code (when the codes' index formats differ), one after the other."""
     from django.conf import settings
+
+    if populate_each and len(runs) > 1:
+        rows = {}
+        for run in runs:
+            rows.update(measure([run], size, batch_size, search_memory, admin, admin_only=admin_only))
+        return rows
 
     drafts = store()
     redis = drafts.redis
@@ -345,7 +352,10 @@ def measure(runs, size, batch_size, search_memory, admin, reuse=False, admin_onl
         row = dict(common)
         settle_aof(redis)
         started = time.perf_counter()
-        row["cleanup"], row["summary"] = run_child(code, "cleanup", batch_size, settings.SESSION_TTL + 60, log_level=level)
+        # Past the drafts' expiry and the end of their search index generation: the run expires
+        # them and drops their generation, as a steady state's hourly run does for an hour of drafts.
+        travel = settings.SESSION_TTL + settings.DRAFT_SEARCH_GENERATION + 60
+        row["cleanup"], row["summary"] = run_child(code, "cleanup", batch_size, travel, log_level=level)
         row["used_after"] = redis.info("memory")["used_memory"] - copy_bytes
         assert redis.zcard(drafts.key("index")) == 0, "index not emptied"
         row["search_left"] = len(list(redis.scan_iter(match="*search*", count=10_000)))
@@ -424,6 +434,7 @@ def main():
     parser.add_argument("--no-admin", action="store_true", help="skip the admin page timings")
     parser.add_argument("--reuse", action="store_true", help="keep a population of the size already in Redis (same index format only)")
     parser.add_argument("--admin-only", action="store_true", help="time the admin pages only (each code, alternating): no cleanup, the drafts stay in Redis")
+    parser.add_argument("--populate-each", action="store_true", help="each code cleans up a population written by its own code (index formats differ); runs one after the other")
     parser.add_argument("--freed-bytes", action="store_true", help="also measure the search index by deleting it (one more population per size)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -443,7 +454,8 @@ def main():
         ]
         started = time.perf_counter()
         for (label, level), row in measure(
-            runs, size, args.batch_size, args.freed_bytes, not args.no_admin, reuse=args.reuse, admin_only=args.admin_only
+            runs, size, args.batch_size, args.freed_bytes, not args.no_admin, reuse=args.reuse, admin_only=args.admin_only,
+            populate_each=args.populate_each,
         ).items():
             rows[(size, label, level)] = row
         print(f"# {size:,}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)

@@ -41,6 +41,7 @@ class CleanupReport:
     files: int = 0
     bytes: int = 0
     tombstones: int = 0
+    search_parts: int = 0  # parts of the staff search index dropped (store.sweep_search)
     seconds: float = 0.0
     previous_run: object = None  # when the last real run finished, if any
 
@@ -58,7 +59,8 @@ class CleanupReport:
             f"{'dry run: ' if self.dry_run else ''}{verb}expired {self.expired} drafts, "
             f"{verb}removed {self.files} files ({self.bytes / 1_000_000:.1f} MB), "
             f"{verb}trimmed {self.tombstones} stale tombstones, "
-            f"{verb}rescheduled {self.rescheduled} live index entries; "
+            f"{verb}rescheduled {self.rescheduled} live index entries, "
+            f"{verb}swept {self.search_parts} search index generations; "
             f"expired by step reached: {steps} ({self.seconds:.1f} s)"
         )
 
@@ -89,6 +91,13 @@ def cleanup_drafts(*, batch_size=500, dry_run=False, progress=None):
             # of looking for a folder per expired draft (most have none).
             seen += batch.seen
             tick("expired index entries", seen)
+        # Their search entries go with their generation, once every draft of it has ended.
+        seen, parts = 0, set()
+        for part, read, _ in store.sweep_search(batch_size=batch_size, dry_run=dry_run):
+            parts.add(part)
+            seen += read
+            tick("search entries", seen)
+        report.search_parts = len(parts)
         _sweep_upload_area(store, report, batch_size, dry_run, tick)
         seen = 0
         for checked, stale in store.trim_tombstones(batch_size=batch_size, dry_run=dry_run):

@@ -10,6 +10,8 @@ import hashlib
 import re
 import uuid
 
+from django.conf import settings
+
 from .connection import make_key, redis, unavailable_on_redis_error
 from .redis_scripts import INTERSECT_CHUNK, INTERSECTION_PAGE, SEARCH, script
 
@@ -36,6 +38,12 @@ def search_words(text, *, emails=True):
             if variant and variant not in words:
                 words.append(variant)
     return words
+
+
+def search_generation(moment):
+    """The staff search index's generation a draft's words written at ``moment`` go in (its
+    tombstone's "g"; redis_scripts._SEARCH_INDEX)."""
+    return int(moment.timestamp() // settings.DRAFT_SEARCH_GENERATION)
 
 
 def id_range(word):

@@ -109,6 +109,34 @@ return {raw, tomb, ttl, locked, uploads, before}
 """
 
 # --- staff search (issue 14) ---------------------------------------------------------------------
+# Walking one generation of the search index (base: search_base's) in byte order, bucket after
+# bucket: take(member) for each entry from ``low`` (a member; with ``after``, from the one after
+# it) up to the ZRANGEBYLEX bound ``high``, until take answers true (then so does the walk).
+# uuid(bin): a 16-byte id as the UUID text the draft keys use.
+_SEARCH_WALK = r"""
+local function search_base(prefix, gen)
+  if gen == nil then return prefix .. 'search:' end
+  return prefix .. 'search:g' .. gen .. ':'
+end
+local function search_walk(base, low, after, high, take)
+  local buckets = base .. 'buckets'
+  local bound = redis.call('ZREVRANGEBYLEX', buckets, '[' .. low, '-', 'LIMIT', 0, 1)[1]
+  local from = (after and '(' or '[') .. low
+  while true do
+    for _, member in ipairs(redis.call('ZRANGEBYLEX', base .. 'b:' .. redis.sha1hex(bound or ''), from, high)) do
+      if take(member) then return true end
+    end
+    bound = redis.call('ZRANGEBYLEX', buckets, bound and ('(' .. bound) or '-', high, 'LIMIT', 0, 1)[1]
+    if not bound then return false end
+  end
+end
+local UUID = '%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x'
+local function uuid(bin)
+  if #bin ~= 16 then return bin end
+  return string.format(UUID, string.byte(bin, 1, 16))
+end
+"""
+
 # Token-prefix search in O(log n + k): one entry per word of a draft's search text, "<word>\0<id>",
 # and one for the id itself, "\0<id>" (a UUID as its 16 bytes), read with ZRANGEBYLEX. A sorted set
 # that big would be a skiplist at ~150 bytes an entry, so the entries live in a B+tree of small
@@ -118,7 +146,7 @@ return {raw, tomb, ttl, locked, uploads, before}
 # first one's (""). A full bucket splits in two, bounded by the shortest prefix that separates them.
 # The words (the tombstone's "q") are the describer's search text as the store cut it: lowercase,
 # space separated, each at most 40 bytes (redis_admin.search_words).
-_SEARCH_INDEX = r"""
+_SEARCH_INDEX = _SEARCH_WALK + r"""
 local function search_bin(id)
   local hex = string.gsub(id, '-', '')
   if #hex ~= 32 or string.find(hex, '[^0-9a-f]') then return id end
@@ -136,13 +164,22 @@ local function search_members(q, id)
   for word in string.gmatch(q, '%S+') do members[word .. '\0' .. bin] = true end
   return members
 end
-local function search_bucket(prefix, member)
-  local below = redis.call('ZREVRANGEBYLEX', prefix .. 'search:buckets', '[' .. member, '-', 'LIMIT', 0, 1)
+-- Generations (cleanup's cost, issue 14 goal 4): a draft's entries live in the generation of the
+-- hour (DRAFT_SEARCH_GENERATION) its words were last written in, its tombstone's "g": keys
+-- ``search:g<g>:buckets`` and ``search:g<g>:b:<sha1>``, every generation listed in ``search:gens``.
+-- An expiry leaves them there; once no draft written in a generation can still be alive unread,
+-- cleanup moves the ones that are (reads slid them) and drops the generation whole
+-- (SWEEP_SEARCH): a few microseconds a draft instead of seven lookups and removals. A tombstone
+-- without "g" is the release before generations: its entries are in ``search:buckets`` and
+-- ``search:b:<sha1>``, the first generation cleanup sweeps. ``base`` below is one generation's
+-- key prefix (_SEARCH_WALK's search_base).
+local function search_bucket(base, member)
+  local below = redis.call('ZREVRANGEBYLEX', base .. 'buckets', '[' .. member, '-', 'LIMIT', 0, 1)
   local bound = below[1] or ''
-  return prefix .. 'search:b:' .. redis.sha1hex(bound), bound
+  return base .. 'b:' .. redis.sha1hex(bound), bound
 end
-local function search_add(prefix, member)
-  local key = search_bucket(prefix, member)
+local function search_add(base, member)
+  local key = search_bucket(base, member)
   redis.call('ZADD', key, 0, member)
   if redis.call('ZCARD', key) < 128 then return end
   local upper = redis.call('ZRANGE', key, 64, -1)
@@ -152,20 +189,33 @@ local function search_add(prefix, member)
   local scored = {}
   for i, member in ipairs(upper) do scored[2 * i - 1] = 0; scored[2 * i] = member end
   redis.call('ZREM', key, unpack(upper))
-  redis.call('ZADD', prefix .. 'search:b:' .. redis.sha1hex(bound), unpack(scored))
-  redis.call('ZADD', prefix .. 'search:buckets', 0, bound)
+  redis.call('ZADD', base .. 'b:' .. redis.sha1hex(bound), unpack(scored))
+  redis.call('ZADD', base .. 'buckets', 0, bound)
 end
-local function search_remove(prefix, member)
-  local key, bound = search_bucket(prefix, member)
-  if redis.call('ZREM', key, member) == 1 and bound ~= '' and redis.call('EXISTS', key) == 0 then
-    redis.call('ZREM', prefix .. 'search:buckets', bound)
-  end
+-- True when this emptied the generation (then it is no longer listed in search:gens).
+local function search_remove(base, member)
+  local key, bound = search_bucket(base, member)
+  if redis.call('ZREM', key, member) == 0 or redis.call('EXISTS', key) == 1 then return false end
+  if bound ~= '' then redis.call('ZREM', base .. 'buckets', bound) end
+  return redis.call('EXISTS', base .. 'buckets', base .. 'b:' .. redis.sha1hex('')) == 0
 end
-local function search_reindex(prefix, id, old, new)
+-- A draft's words from ``old`` (in generation ``old_gen``) to ``new`` (in ``new_gen``): within one
+-- generation only the words that changed; across two, every entry moves. nil words: none.
+local function search_reindex(prefix, id, old, new, old_gen, new_gen)
   local before = old and search_members(old, id) or {}
   local after = new and search_members(new, id) or {}
-  for member in pairs(before) do if not after[member] then search_remove(prefix, member) end end
-  for member in pairs(after) do if not before[member] then search_add(prefix, member) end end
+  local emptied = false
+  if old_gen ~= new_gen then
+    local from, to = search_base(prefix, old_gen), search_base(prefix, new_gen)
+    for member in pairs(before) do emptied = search_remove(from, member) or emptied end
+    for member in pairs(after) do search_add(to, member) end
+    if new and new_gen then redis.call('ZADD', prefix .. 'search:gens', new_gen, new_gen) end
+  else
+    local base = search_base(prefix, new_gen)
+    for member in pairs(before) do if not after[member] then emptied = search_remove(base, member) or emptied end end
+    for member in pairs(after) do if not before[member] then search_add(base, member) end end
+  end
+  if emptied and old_gen and (old_gen ~= new_gen or not new) then redis.call('ZREM', prefix .. 'search:gens', old_gen) end
 end
 """
 
@@ -178,7 +228,7 @@ end
 # ARGV: expected writes (-1 = create), payload, ttl, tomb ttl, activity, draft id, tomb json,
 #       created, expires, search words, key prefix, owner key, step, kind, counts (see _COUNT)
 _SAVE_BODY = """
-local indexed = nil  -- the search words indexed for this draft so far (nil: none)
+local indexed, indexed_gen = nil, nil  -- the search words indexed for this draft so far (nil: none), and their generation
 local current = redis.call('GET', KEYS[1])
 local expected = tonumber(ARGV[1])
 if expected < 0 then
@@ -198,7 +248,7 @@ if old then
     if t['s'] and t['s'] ~= ARGV[13] then redis.call('ZREM', ARGV[11] .. 'index:step:' .. t['s'], id) end
     if t['k'] and t['k'] ~= ARGV[14] then redis.call('ZREM', ARGV[11] .. 'index:kind:' .. t['k'], id) end
     if t['q'] and string.find(t['q'], '|', 1, true) then redis.call('ZREM', KEYS[9], t['q'])
-    elseif expected >= 0 then indexed = t['q'] end
+    elseif expected >= 0 then indexed, indexed_gen = t['q'], t['g'] end
   end
 end
 redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
@@ -224,7 +274,7 @@ if bytes > 0 then
 else
   redis.call('HDEL', uploads, id)
 end
-search_reindex(ARGV[11], id, indexed, ARGV[10])
+search_reindex(ARGV[11], id, indexed, ARGV[10], indexed_gen, fine and type(new) == 'table' and new['g'] or nil)
 """
 # --- Issue 12: an owner's limits. at_cap(cap): the owner has ``cap`` live drafts already, this
 # one apart (0 = no cap; the owner index can still name drafts that expired, so past the cap only
@@ -257,14 +307,15 @@ if at_cap(tonumber(ARGV[15] or 0)) then return -4 end
 if over_uploads(tonumber(ARGV[16] or 0)) then return -5 end
 """ + _SAVE_BODY + "count_tail()\nreturn 1"
 
-# An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count.
+# An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count. Several
+# drafts of one owner noted at once end as noting them one by one would: the newest ``most``.
 # A draft pushed out by the count ends for good (its set-aside record and its tombstone go): this
 # list is how its owner's erasure finds it, so nothing of it may outlive its entry.
 # ARGV[2] is the key prefix; the caller passes now, the age kept and the count kept.
 _NOTE_ENDED = """
-local function note_ended(id, owner, at, now, keep, most)
+local function note_ended(owner, scored, now, keep, most)  -- scored: {when, id, when, id, ...}
   local key = ARGV[2] .. 'ended:' .. owner
-  redis.call('ZADD', key, at, id)
+  redis.call('ZADD', key, unpack(scored))
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - keep)
   local over = redis.call('ZRANGE', key, 0, -(most + 1))
   for _, old in ipairs(over) do
@@ -277,7 +328,9 @@ local function note_ended(id, owner, at, now, keep, most)
 end
 """
 
-# Takes a draft out of every index, using its tombstone ``t`` (a table, {} when there is none).
+# Takes a draft out of every index, using its tombstone ``t`` (a table, {} when there is none);
+# with ``leave_search`` (an expiry) not out of the search index, whose generation SWEEP_SEARCH
+# drops whole.
 # KEYS: draft, tomb, index, index:created, index:expiry, search   ARGV: draft id, key prefix, ...
 _UNINDEX = """
 local id = ARGV[1]
@@ -292,7 +345,7 @@ if t['o'] then redis.call('ZREM', ARGV[2] .. 'owner:' .. t['o'], id) end
 if t['s'] then redis.call('ZREM', ARGV[2] .. 'index:step:' .. t['s'], id); step = t['s'] end
 if t['k'] then redis.call('ZREM', ARGV[2] .. 'index:kind:' .. t['k'], id) end
 if t['q'] and string.find(t['q'], '|', 1, true) then redis.call('ZREM', KEYS[6], t['q'])
-elseif t['q'] then search_reindex(ARGV[2], id, t['q'], nil) end
+elseif t['q'] and not leave_search then search_reindex(ARGV[2], id, t['q'], nil, t['g'], nil) end
 if t['o'] then redis.call('HDEL', ARGV[2] .. 'uploads:' .. t['o'], id) end  -- issue 12
 local removed = redis.call('ZREM', KEYS[3], id)
 redis.call('ZREM', KEYS[4], id)
@@ -308,6 +361,7 @@ redis.call('ZREM', KEYS[5], id)
 # ARGV: draft id, key prefix, mode, now, tombstone ttl, ended max, counts (see _COUNT)
 FORGET = _COUNT + _SEARCH_INDEX + _NOTE_ENDED + """
 if ARGV[3] == 'expire' and redis.call('EXISTS', KEYS[1]) == 1 then return {0, ''} end
+local leave_search = ARGV[3] == 'expire'
 """ + _UNINDEX + """
 local now, keep = tonumber(ARGV[4]), tonumber(ARGV[5])
 if ARGV[3] == 'delete' then
@@ -318,7 +372,7 @@ if ARGV[3] == 'delete' then
   if t['o'] then redis.call('ZREM', ARGV[2] .. 'ended:' .. t['o'], id) end
 elseif t['o'] and not t['d'] then
   local left = redis.call('PTTL', KEYS[2]) / 1000
-  note_ended(id, t['o'], math.min(now, now - keep + left), now, keep, tonumber(ARGV[6]))
+  note_ended(t['o'], {math.min(now, now - keep + left), id}, now, keep, tonumber(ARGV[6]))
 end
 count_tail()
 return {removed, step}
@@ -333,15 +387,16 @@ return {removed, step}
 DISCARD = _COUNT + _SEARCH_INDEX + _NOTE_ENDED + """
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
+local leave_search = false
 """ + _UNINDEX + """
 if not t['o'] then t['o'] = cjson.decode(raw)['owner'] end
 t['d'] = tonumber(ARGV[4])
 t['r'] = tonumber(ARGV[7])
-t['q'] = nil  -- out of the search index; a restore indexes it again
+t['q'], t['g'] = nil, nil  -- out of the search index; a restore indexes it again
 redis.call('SET', KEYS[7], raw, 'EX', ARGV[3])
 redis.call('SET', KEYS[2], cjson.encode(t), 'EX', tonumber(ARGV[3]) + tonumber(ARGV[5]))
 redis.call('DEL', KEYS[1])
-note_ended(id, t['o'], tonumber(ARGV[4]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
+note_ended(t['o'], {tonumber(ARGV[4]), id}, tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
 count_tail()
 return 1
 """
@@ -389,33 +444,28 @@ end
 # KEYS: sort index, filter indexes...
 # ARGV: key prefix, most read, most found, id range low, id range high ('' for none),
 #       "desc" or "asc", first of the page (from 0), page size, words...
-SEARCH = _BYTES_BEFORE + r"""
+SEARCH = _BYTES_BEFORE + _SEARCH_WALK + r"""
 local prefix, most_read, most_found = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local descending, first, size = ARGV[6] == 'desc', tonumber(ARGV[7]), tonumber(ARGV[8])
-local buckets = prefix .. 'search:buckets'
 local read, found, seen, cut = 0, {}, {}, 0
 local words = {}
 for i = 9, #ARGV do words[#words + 1] = ARGV[i] end
-local UUID = '%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x'
-local function uuid(bin)
-  if #bin ~= 16 then return bin end
-  return string.format(UUID, string.byte(bin, 1, 16))
-end
+local bases = {search_base(prefix, nil)}  -- every generation, the release before them first
+for _, gen in ipairs(redis.call('ZRANGE', prefix .. 'search:gens', 0, -1)) do bases[#bases + 1] = search_base(prefix, gen) end
 local function walk(low, high, take)
-  local bound = redis.call('ZREVRANGEBYLEX', buckets, '[' .. low, '-', 'LIMIT', 0, 1)[1]
-  while true do
-    for _, member in ipairs(redis.call('ZRANGEBYLEX', prefix .. 'search:b:' .. redis.sha1hex(bound or ''), '[' .. low, high)) do
-      if read >= most_read or #found >= most_found then cut = 1; return end
-      read = read + 1
-      take(member)
-    end
-    bound = redis.call('ZRANGEBYLEX', buckets, bound and ('(' .. bound) or '-', high, 'LIMIT', 0, 1)[1]
-    if not bound then return end
+  local function counted(member)
+    if read >= most_read or #found >= most_found then cut = 1; return true end
+    read = read + 1
+    take(member)
+  end
+  for _, base in ipairs(bases) do
+    if search_walk(base, low, false, high, counted) then return end
   end
 end
 local driver, fewest = nil, nil
 for i, word in ipairs(words) do
-  local spans = redis.call('ZLEXCOUNT', buckets, '[' .. word, '(' .. word .. '\255')
+  local spans = 0
+  for _, base in ipairs(bases) do spans = spans + redis.call('ZLEXCOUNT', base .. 'buckets', '[' .. word, '(' .. word .. '\255') end
   if not fewest or spans < fewest or (spans == fewest and #word > #words[driver]) then driver, fewest = i, spans end
 end
 -- The tombstone's words: its "q" read straight from the JSON the store wrote when it holds no
@@ -527,16 +577,14 @@ return out
 
 # One batch of cleanup (issue 14), in one round trip: the expiry index's entries due by ``now``
 # (at most ``count``). A draft still there (reads slid its TTL) is put back in line; a gone one
-# is forgotten exactly as FORGET "expire" forgets it (same tombstone reads, same ended-list notes,
-# draft by draft and in the same order), but the removals from the sorted sets and hashes are
-# grouped per key: one ZREM per index (index, index:created, index:expiry, per step, per kind,
-# per owner), one HDEL per uploads:<owner>, and one ZREM (and emptiness check) per search bucket
-# touched instead of per search entry. The buckets are looked up before any is removed: an entry
-# lies in the bucket of the greatest bound at or below it, which an emptied bucket never was, so
-# the end state is FORGET's run draft by draft (tests/test_cleanup_drafts_removal.py).
+# is forgotten as FORGET "expire" forgets it, from the same tombstone, but the writes are grouped
+# per key: one ZREM per index (index, index:created, index:expiry, per step, per kind, per owner),
+# one HDEL per uploads:<owner> and one note per owner's ended list. The end state is FORGET's run
+# draft by draft (tests/test_cleanup_drafts_removal.py). Like FORGET "expire", it leaves the
+# drafts' search entries to SWEEP_SEARCH.
 # Returns {entries seen, rescheduled, id, step, id, step, ...} of the drafts it forgot.
 # ARGV: key prefix, now, count, tombstone ttl, ended max, session ttl
-EXPIRE_DUE = "local function expire_due(ARGV, prefix, now, count, keep, most, session_ttl)\n" + _SEARCH_INDEX + _NOTE_ENDED + """
+EXPIRE_DUE = "local function expire_due(ARGV, prefix, now, count, keep, most, session_ttl)\n" + _NOTE_ENDED + """
 local expiry = prefix .. 'index:expiry'
 local due = redis.call('ZRANGEBYSCORE', expiry, '-inf', now, 'LIMIT', 0, count)
 local out = {#due, 0}
@@ -552,19 +600,11 @@ for _, id in ipairs(due) do
 end
 if #gone == 0 then return out end
 local listed = redis.call('ZMSCORE', prefix .. 'index', unpack(gone))  -- FORGET reports these only
-local zrem, hdel, order = {}, {}, {}
+local zrem, hdel, ended, order = {}, {}, {}, {}  -- ended: per owner, {when, id, ...} to note
 local function later(into, key, member)
   local members = into[key]
   if not members then members = {}; into[key] = members; order[#order + 1] = {into, key} end
   members[#members + 1] = member
-end
-local buckets, bounds = {}, {}
-local bucket_set, bucket_keys = prefix .. 'search:buckets', {}  -- bound -> its bucket's key
-local function bucket_of(member)
-  local bound = redis.call('ZREVRANGEBYLEX', bucket_set, '[' .. member, '-', 'LIMIT', 0, 1)[1] or ''
-  local key = bucket_keys[bound]
-  if not key then key = prefix .. 'search:b:' .. redis.sha1hex(bound); bucket_keys[bound] = key end
-  return key, bound
 end
 for i, id in ipairs(gone) do
   local step, t = '', {}
@@ -576,38 +616,75 @@ for i, id in ipairs(gone) do
   if t['o'] then later(zrem, prefix .. 'owner:' .. t['o'], id) end
   if t['s'] then later(zrem, prefix .. 'index:step:' .. t['s'], id); step = t['s'] end
   if t['k'] then later(zrem, prefix .. 'index:kind:' .. t['k'], id) end
-  if t['q'] and string.find(t['q'], '|', 1, true) then later(zrem, prefix .. 'search', t['q'])
-  elseif t['q'] then
-    for member in pairs(search_members(t['q'], id)) do
-      local key, bound = bucket_of(member)
-      bounds[key] = bound
-      later(buckets, key, member)
-    end
-  end
+  -- Its search entries stay in their generation until SWEEP_SEARCH drops it whole.
+  if t['q'] and string.find(t['q'], '|', 1, true) then later(zrem, prefix .. 'search', t['q']) end
   if t['o'] then later(hdel, prefix .. 'uploads:' .. t['o'], id) end  -- issue 12
   later(zrem, prefix .. 'index', id)
   later(zrem, prefix .. 'index:created', id)
   later(zrem, expiry, id)
   if t['o'] and not t['d'] then
     local left = redis.call('PTTL', prefix .. 'tomb:' .. id) / 1000
-    note_ended(id, t['o'], math.min(now, now - keep + left), now, keep, most)
+    later(ended, t['o'], math.min(now, now - keep + left))
+    ended[t['o']][#ended[t['o']] + 1] = id
   end
   if listed[i] then out[#out + 1] = id; out[#out + 1] = step end
 end
 for _, pending in ipairs(order) do
   local into, key = pending[1], pending[2]
-  local members, removed = into[key], 0
-  for from = 1, #members, 1000 do
+  local members = into[key]
+  if into == ended then note_ended(key, members, now, keep, most) end
+  for from = 1, into == ended and 0 or #members, 1000 do
     local command = into == hdel and 'HDEL' or 'ZREM'
-    removed = removed + redis.call(command, key, unpack(members, from, math.min(from + 999, #members)))
-  end
-  if into == buckets and removed > 0 and bounds[key] ~= '' and redis.call('EXISTS', key) == 0 then
-    redis.call('ZREM', prefix .. 'search:buckets', bounds[key])
+    redis.call(command, key, unpack(members, from, math.min(from + 999, #members)))
   end
 end
 return out
 end
 return expire_due({'', ARGV[1]}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
+"""
+
+# Cleanup's sweep of one search generation (issue 14 goal 4; see _SEARCH_INDEX), at most
+# ``budget`` at a time. Phase "ids" walks the generation's id entries after ``cursor``: a draft
+# still alive whose entries are there (its tombstone's "g" is this generation; none, for the
+# release before generations) gets them again in generation ``into``, and its tombstone says so.
+# Phase "drop" then deletes buckets, and with the last of them the generation.
+# Returns {entries read or buckets dropped, drafts moved, where to go on from ('' when done)}.
+# ARGV: key prefix, generation ('' = the release before generations), into, budget, phase, cursor
+SWEEP_SEARCH = _SEARCH_INDEX + r"""
+local prefix, gen, into, budget = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local base = search_base(prefix, gen ~= '' and gen or nil)
+if ARGV[5] == 'drop' then
+  local bounds = redis.call('ZRANGE', base .. 'buckets', 0, budget - 1)
+  for _, bound in ipairs(bounds) do redis.call('DEL', base .. 'b:' .. redis.sha1hex(bound)) end
+  if #bounds > 0 then redis.call('ZREM', base .. 'buckets', unpack(bounds)) end
+  if #bounds == budget then return {#bounds, 0, 'more'} end
+  redis.call('DEL', base .. 'b:' .. redis.sha1hex(''))
+  if gen ~= '' then redis.call('ZREM', prefix .. 'search:gens', gen) end
+  return {#bounds, 0, ''}
+end
+local target = search_base(prefix, into)
+local read, moved, last = 0, 0, ''
+local function move(member)
+  read, last = read + 1, member
+  local id = uuid(string.sub(member, 2))
+  if redis.call('EXISTS', prefix .. 'draft:' .. id) == 0 then return read >= budget end
+  local key = prefix .. 'tomb:' .. id
+  local raw = redis.call('GET', key) or ''
+  local ok, t = pcall(cjson.decode, raw)
+  if ok and type(t) == 'table' and type(t['q']) == 'string' and not string.find(t['q'], '|', 1, true)
+      and ((gen == '' and t['g'] == nil) or tostring(t['g']) == gen) then
+    for entry in pairs(search_members(t['q'], id)) do search_add(target, entry) end
+    -- The tombstone as the store wrote it (SEARCH reads its "q" straight from that text), "g" changed.
+    local written, n = string.gsub(raw, '"g":%s*%-?%d+', '"g": ' .. into, 1)
+    if n == 0 then written = '{"g": ' .. into .. ', ' .. string.sub(raw, 2) end
+    redis.call('SET', key, written, 'KEEPTTL')
+    moved = moved + 1
+  end
+  return read >= budget
+end
+local more = search_walk(base, ARGV[6] ~= '' and ARGV[6] or '\0', ARGV[6] ~= '', '(\1', move)
+if moved > 0 then redis.call('ZADD', prefix .. 'search:gens', into, into) end
+return {read, moved, more and last or ''}
 """
 
 # A filtered admin page (issue 14): the intersection of the sort index with the filters, built

@@ -18,7 +18,7 @@ from .describe import get_describer
 from .drafts import Draft, owner_kind
 from .locks import RedisLock
 from .log import logged
-from .redis_admin import AdminQueries, search_words
+from .redis_admin import AdminQueries, search_generation, search_words
 from .redis_scripts import DISCARD, FORGET, LOAD, RESTORE, SAVE, script
 from .redis_upkeep import ENDED_MAX, Upkeep
 from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge, EndedDraft, OwnerAtCap, OwnerUploadsFull
@@ -175,7 +175,10 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         current_step = draft.current_step or get_describer().steps[0]  # a new draft is at the first step
         entry = search_entry(draft)
         title = get_describer().title(draft)[:TITLE_MAX]
-        tomb = json.dumps({"o": draft.owner, "s": current_step, "k": kind, "q": entry, "t": title, "b": draft.upload_bytes})
+        tomb = json.dumps({
+            "o": draft.owner, "s": current_step, "k": kind, "q": entry, "t": title, "b": draft.upload_bytes,
+            "g": search_generation(moment),
+        })
         keys = [
             make_key("draft", draft.id),
             make_key("tomb", draft.id),

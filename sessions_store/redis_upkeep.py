@@ -4,6 +4,7 @@ Redis expires a draft's record by itself, but not what points at it: its entries
 and its tombstone's bound. These walk the expiry index and the tombstones in batches.
 """
 
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,10 +16,12 @@ from . import clock, counters
 from .connection import make_key, redis, unavailable_on_redis_error, unavailable_on_redis_error_gen
 from .describe import get_describer
 from .log import log_action, log_batch
-from .redis_scripts import EXPIRE_DUE, TRIM_TOMBSTONES, script
+from .redis_admin import search_generation
+from .redis_scripts import EXPIRE_DUE, SWEEP_SEARCH, TRIM_TOMBSTONES, script
 from .store import StoreVitals
 
 ENDED_MAX = 50  # an owner's ended drafts kept (and listed), newest first
+_FIRST_BUCKET = hashlib.sha1(b"").hexdigest()  # a search generation's first bucket (lower bound "")
 ERROR_BUCKET_TTL = 3600  # per-minute error counters outlive any window vitals() is asked about
 
 
@@ -105,6 +108,34 @@ class Upkeep:
             except (ValueError, KeyError, TypeError):
                 steps[draft_id] = None
         return steps
+
+    @unavailable_on_redis_error_gen
+    def sweep_search(self, *, batch_size=500, dry_run=False):
+        """Yield per step ``(generation, id entries read, live drafts moved)`` while dropping the
+        staff search index's generations that are over: those in which every draft written has
+        expired unless a read slid it (their last second + SESSION_TTL has passed), and the
+        release before generations (redis_scripts.SWEEP_SEARCH). The live drafts' entries move to
+        this hour's generation. A dry run only names them."""
+        client = redis()
+        now = clock.now()
+        into = search_generation(now)
+        last_over = int((now.timestamp() - settings.SESSION_TTL) // settings.DRAFT_SEARCH_GENERATION) - 1
+        generations = [gen.decode() for gen in client.zrangebyscore(make_key("search", "gens"), "-inf", last_over)]
+        if client.exists(make_key("search", "buckets"), make_key("search", f"b:{_FIRST_BUCKET}")):
+            generations.insert(0, "")
+        if dry_run:
+            yield from ((gen, 0, 0) for gen in generations)
+            return
+        run = script(SWEEP_SEARCH)
+        for gen in generations:
+            cursor = b""
+            while True:
+                read, moved, cursor = run(keys=[], args=[make_key(""), gen, into, batch_size, "ids", cursor])
+                yield gen, read, moved
+                if not cursor:
+                    break
+            while run(keys=[], args=[make_key(""), gen, into, batch_size, "drop", ""])[2]:
+                pass
 
     @unavailable_on_redis_error_gen
     def trim_tombstones(self, *, batch_size=500, dry_run=False):

@@ -191,6 +191,11 @@ class DraftStore:
         drafts that are gone (keeping their tombstones) and reschedules the live ones."""
         raise NotImplementedError
 
+    def sweep_search(self, *, batch_size=500, dry_run=False):
+        """Yield per step ``(part, entries read, live drafts kept)`` while dropping the parts of
+        the staff search index that only ended drafts can still be in."""
+        raise NotImplementedError
+
     def trim_tombstones(self, *, batch_size=500, dry_run=False):
         """Yield per batch ``(tombstones checked, stale ones cut back to DRAFT_TOMBSTONE_TTL)``."""
         raise NotImplementedError

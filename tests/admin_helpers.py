@@ -224,7 +224,7 @@ def search_buckets(redis):
     """The search index's buckets: ``{key: (entries, encoding)}``."""
     return {
         key: (redis.zcard(key), redis.object("encoding", key))
-        for key in redis.scan_iter(match="*search:b:*")
+        for key in redis.scan_iter(match="*search:*b:*")  # every generation's
     }
 
 

@@ -31,7 +31,8 @@ SUMMARY = re.compile(
     r"^(?P<dry>dry run: )?(?:would have )?expired (?P<expired>\d+) drafts, "
     r"(?:would have )?removed (?P<files>\d+) files \((?P<mb>\d+\.\d) MB\), "
     r"(?:would have )?trimmed (?P<tombstones>\d+) stale tombstones, "
-    r"(?:would have )?rescheduled (?P<rescheduled>\d+) live index entries; "
+    r"(?:would have )?rescheduled (?P<rescheduled>\d+) live index entries, "
+    r"(?:would have )?swept (?P<search>\d+) search index generations; "
     r"expired by step reached: (?P<steps>.*) \(\d+\.\d s\)$"
 )
 
@@ -61,7 +62,7 @@ def summary(out):
     assert len(lines) == 1, out
     match = SUMMARY.match(lines[0])
     assert match, lines[0]
-    counts = {name: int(match[name]) for name in ("expired", "files", "tombstones", "rescheduled")}
+    counts = {name: int(match[name]) for name in ("expired", "files", "tombstones", "rescheduled", "search")}
     counts["mb"] = match["mb"]
     counts["steps"] = match["steps"]
     counts["dry_run"] = bool(match["dry"])
@@ -90,6 +91,12 @@ def post_requirements(client, draft_id, documents):
 def past_their_expiry():
     """Move the app clock past the drafts' expiry: the expiry index now considers them due."""
     clock.travel(timedelta(seconds=django_settings.SESSION_TTL + 60))
+
+
+def past_their_search_generation():
+    """Move the app clock past the drafts' expiry and the end of their search index generation:
+    cleanup now drops the generation (its live drafts' entries move to the current one)."""
+    clock.travel(timedelta(seconds=django_settings.SESSION_TTL + django_settings.DRAFT_SEARCH_GENERATION + 60))
 
 
 def age(path, seconds):

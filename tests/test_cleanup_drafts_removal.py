@@ -25,6 +25,7 @@ from .cleanup_helpers import (
     megabytes,
     new_draft,
     past_their_expiry,
+    past_their_search_generation,
     post_requirements,
     summary,
     write,
@@ -50,7 +51,7 @@ def test_it_expires_abandoned_drafts_and_removes_their_index_entries_and_files(o
     assert all(keys_mentioning(drafts_redis, draft_id) for draft_id in gone)
     assert (root / at_review).is_dir()
     expire_for_real(drafts_redis, *gone, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
-    past_their_expiry()
+    past_their_search_generation()
 
     out, err = cleanup()
 
@@ -157,7 +158,7 @@ def test_it_removes_nothing_when_nothing_was_ever_uploaded(owner_client, root):
     out, _ = cleanup()
 
     assert summary(out) == {
-        "expired": 0, "files": 0, "mb": "0.0", "tombstones": 0, "rescheduled": 0, "steps": "none", "dry_run": False,
+        "expired": 0, "files": 0, "mb": "0.0", "tombstones": 0, "rescheduled": 0, "search": 0, "steps": "none", "dry_run": False,
     }
 
 
@@ -235,7 +236,13 @@ def test_it_takes_expired_drafts_out_of_the_search_index_and_leaves_the_others_f
     assert "expired 100 drafts" in out
     total, found = store.page(query="warehouse", per_page=200)
     assert total == 100 and {draft.id for draft in found} == {draft.id for draft in alive}
-    entries = [member for key in drafts_redis.scan_iter(match="*search:b:*") for member in drafts_redis.zrange(key, 0, -1)]
+    # Their entries go with their search generation, once it is over (SESSION_TTL after its end).
+    past_their_search_generation()
+    out, _ = cleanup()
+    assert summary(out)["search"] == 1
+    total, found = store.page(query="warehouse", per_page=200)
+    assert total == 100 and {draft.id for draft in found} == {draft.id for draft in alive}
+    entries = [member for key in drafts_redis.scan_iter(match="*search:*b:*") for member in drafts_redis.zrange(key, 0, -1)]
     assert len(entries) == 100 * 7  # the id, "warehouse", the number, "client", the digit, the email, its domain
     assert not [member for member in entries for draft in expired if names_draft(member, draft.id)]
 
@@ -347,7 +354,7 @@ def test_a_cleanup_leaves_what_forgetting_each_expired_draft_one_by_one_leaves(s
 
     assert len(due) == 179 and len(gone) == 149
     assert grouped == one_by_one
-    assert [key for key in grouped if ":search:b:" in key]  # the live drafts' entries are still there
+    assert [key for key in grouped if ":search:" in key and ":b:" in key]  # the search generation is not over yet
     assert len([key for key in grouped if ":tomb:" in key]) < 150  # some pushed out of ended:u:1
 
 

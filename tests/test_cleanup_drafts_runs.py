@@ -32,6 +32,7 @@ from .cleanup_helpers import (
     megabytes,
     new_draft,
     past_their_expiry,
+    past_their_search_generation,
     post_requirements,
     summary,
     write,
@@ -86,7 +87,7 @@ def build_scene(client, store, redis, root):
     write(root / "fresh.tmp", 60)
     ids["stale-tomb"] = str(uuid.uuid4())
     redis.set(store.key("tomb", ids["stale-tomb"]), json.dumps({"o": "u:999", "s": "details", "k": "user", "q": f"x|{ids['stale-tomb']}"}))
-    past_their_expiry()
+    past_their_search_generation()
 
     removed = SIZES["sources"] + SIZES["review-1"] + SIZES["review-2"] + ORPHAN + GHOST + STRAY
     expected = {
@@ -95,6 +96,7 @@ def build_scene(client, store, redis, root):
         "mb": megabytes(removed),
         "tombstones": 1,
         "rescheduled": 1,
+        "search": 1,  # the generation they were written in
         "steps": "requirements=1, review=1, sources=1",
     }
     return ids, expected
@@ -168,7 +170,7 @@ def test_it_reports_nothing_to_do_right_after_a_run(owner_client, store, drafts_
 
     out, _ = cleanup()
 
-    assert out.startswith("expired 0 drafts, removed 0 files (0.0 MB), trimmed 0 stale tombstones, rescheduled 0 live index entries; expired by step reached: none (")
+    assert out.startswith("expired 0 drafts, removed 0 files (0.0 MB), trimmed 0 stale tombstones, rescheduled 0 live index entries, swept 0 search index generations; expired by step reached: none (")
     assert normalized_state(store, drafts_redis, root, ids) == state
 
 

@@ -318,6 +318,7 @@ CALLS = {
     "lock": lambda s, d: s.lock("job", timeout=5).acquire(),
     "clear_expired": lambda s, d: list(s.clear_expired()),
     "trim_tombstones": lambda s, d: list(s.trim_tombstones()),
+    "sweep_search": lambda s, d: list(s.sweep_search()),
     "last_cleanup": lambda s, d: s.last_cleanup(),
     "note_cleanup": lambda s, d: s.note_cleanup("x"),
     "ping": lambda s, d: s.ping(),

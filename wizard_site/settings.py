@@ -228,6 +228,9 @@ SESSION_TTL = envint("SESSION_TTL", 86400, minimum=60)
 DRAFT_TOMBSTONE_TTL = envint("DRAFT_TOMBSTONE_TTL", 7 * 86400, minimum=0)
 # How long a discarded draft can be restored from "Your drafts" (its files are kept that long).
 DRAFT_RESTORE_SECONDS = envint("DRAFT_RESTORE_SECONDS", 600, minimum=0)
+# Staff search's index is kept in generations of this many seconds (when a draft's words were
+# last written); cleanup_drafts drops a generation whole once SESSION_TTL has passed since its end.
+DRAFT_SEARCH_GENERATION = envint("DRAFT_SEARCH_GENERATION", 3600, minimum=60)
 DRAFT_STORE_CLASS = "sessions_store.redis_store.RedisDraftStore"
 # What the draft store is told about a draft (its steps, title and search text).
 DRAFT_DESCRIBER = "projects.steps.ProjectDraftDescriber"
