@@ -1,5 +1,7 @@
 import copy
 import io
+import json
+import logging
 import os
 import zipfile
 
@@ -119,6 +121,30 @@ def redis_outage(settings):
     """``redis_outage.begin()`` makes Redis unreachable for the drafts store; ``.end()`` ends it
     (and the settings fixture restores it after the test anyway)."""
     return RedisOutage(settings)
+
+
+@pytest.fixture
+def sessions_log(caplog):
+    """The JSON lines written on the ``sessions_store`` logger, from INFO: ``sessions_log()`` all of
+    them, ``sessions_log(logging.DEBUG)`` those at one level; ``.clear()`` and ``.set_level()`` are
+    caplog's. The logger does not propagate to root, so caplog's handler is attached to it."""
+    logger = logging.getLogger("sessions_store")
+    attached = not logger.propagate
+    if attached:
+        logger.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="sessions_store")
+
+    def lines(level=None):
+        return [
+            json.loads(record.getMessage())
+            for record in caplog.records
+            if record.name == "sessions_store" and level in (None, record.levelno)
+        ]
+
+    lines.clear, lines.set_level = caplog.clear, caplog.set_level
+    yield lines
+    if attached:
+        logger.removeHandler(caplog.handler)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.urls import reverse
 from projects.models import Project
 from sessions_store.store import get_draft_store
 
-from .browser.harness import browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
+from .browser.harness import Held, browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
 from .conftest import PASSWORD, pdf_bytes
 from .factories import UserFactory
 
@@ -106,20 +106,17 @@ def test_it_completes_the_wizard_with_a_document_upload(browser_pages, drafts_re
     page.get_by_label("Connector type").select_option("google_drive")
     # Submit while an autosave is on the wire: the submit waits for it, so that it carries the
     # draft_version the save produced (a stale one would get the 409 page).
-    held, submits = [], []
-    page.route(AUTOSAVE, lambda route: held.append(route))
+    held, submits = Held(page, AUTOSAVE), []
     page.on("request", lambda r: r.method == "POST" and r.url.endswith("/sources/") and submits.append(r))
     page.get_by_label("URL or identifier").fill("https://drive.google.com/drive/folders/abc")
     expect(status(page)).to_have_text("Saving…")
-    wait_for(page, held)
+    wait_for(page, held.routes)
     browser_pages.screenshot(page, "sources")
     save_and_continue(page)
     page.wait_for_timeout(200)  # the one fixed wait: time for a submit that should not happen
     assert submits == []
     expect(page).to_have_url(re.compile(rf"/{draft_id}/sources/$"))
-    for route in held:
-        route.continue_()
-    page.unroute(AUTOSAVE)
+    held.release()
     # The save brought a new draft_version; the submit, sent now, carries it (no 409 page).
 
     expect(page).to_have_url(re.compile(rf"/{draft_id}/review/$"))

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from .browser.harness import browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
+from .browser.harness import Held, browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
 from .test_browser import AUTOSAVE, DRAFT_STEP, SAVED, draft_id_of, fill_details, save_and_continue, status, stored_pending, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -85,12 +85,11 @@ def test_it_never_conflicts_with_itself_after_a_step_link(browser_pages, gap_ms)
 def test_it_saves_what_was_typed_before_the_page_script_arrived(browser_pages):
     # A slow network: the person types while autosave.js is still on its way, then waits.
     page = on_requirements(browser_pages)
-    held = []
-    page.route("**/js/autosave*.js", lambda route: held.append(route))
+    held = Held(page, "**/js/autosave*.js")
     page.reload(wait_until="commit")
     page.get_by_label(NOTES).fill("Typed before the page was ready")
-    wait_for(page, held)
-    held[0].continue_()
+    wait_for(page, held.routes)
+    held.release()
     expect(status(page)).to_have_text(SAVED)
     draft_id = draft_id_of(page)
     assert eventually(page, lambda: stored_pending(draft_id, "requirements").get("requirements-requirements_notes") == ["Typed before the page was ready"])

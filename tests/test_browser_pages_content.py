@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from projects.models import DataConnector, Project
 
-from .browser.harness import browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
+from .browser.harness import Held, browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
 from .api_helpers import created
 from .conftest import PASSWORD, pdf_bytes
 from .wizard_helpers import browser
@@ -196,12 +196,11 @@ def test_it_gives_the_hint_of_a_type_chosen_before_the_page_script_arrived(brows
     # A slow network: the type is chosen while connector-hints.js is still on its way.
     page = browser_pages.page()
     to_sources(page)
-    held = []
-    page.route("**/js/connector-hints*.js", lambda route: held.append(route))
+    held = Held(page, "**/js/connector-hints*.js")
     page.reload(wait_until="commit")
     page.get_by_label("Connector type").select_option("s3")
-    wait_for(page, held)
-    held[0].continue_()
+    wait_for(page, held.routes)
+    held.release()
     expect(target_hint(page)).to_contain_text("s3://my-bucket/drawings/")
 
 # --- (9) your drafts ------------------------------------------------------------------------------

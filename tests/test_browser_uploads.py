@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from .browser.harness import axe_violations, browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
+from .browser.harness import Held, axe_violations, browser_pages, browser_settings, chromium  # noqa: F401 (fixtures)
 from .conftest import pdf_bytes
 from .documents_helpers import EXE_BYTES, load_draft
 from .test_browser import draft_id_of, save_and_continue, wait_for
@@ -34,25 +34,6 @@ def pdf_file(name, size=0):
 
 def choose(page, *files):
     page.locator("#id_requirements-documents").set_input_files(files=list(files))
-
-
-class Held:
-    """Requests to ``pattern`` wait until ``release()``; later ones go straight through."""
-
-    def __init__(self, page, pattern):
-        self.routes, self.open = [], False
-        page.route(pattern, self._route)
-
-    def _route(self, route):
-        if self.open:
-            route.fallback()
-        else:
-            self.routes.append(route)
-
-    def release(self):
-        self.open = True
-        for route in self.routes:
-            route.fallback()
 
 
 def attached_names(page):

@@ -249,23 +249,6 @@ def test_it_takes_expired_drafts_out_of_the_search_index_and_leaves_the_others_f
 
 # --- its log --------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def sessions_log(caplog):
-    """Records of the ``sessions_store`` logger (which does not propagate to root)."""
-    import logging
-
-    logger = logging.getLogger("sessions_store")
-    logger.addHandler(caplog.handler)
-    yield caplog
-    logger.removeHandler(caplog.handler)
-
-
-def _lines(caplog, level):
-    import json
-
-    return [json.loads(record.getMessage()) for record in caplog.records if record.name == "sessions_store" and record.levelno == level]
-
-
 def test_it_logs_one_line_per_batch_at_info_with_the_ids_and_a_line_per_draft_only_at_debug(store, drafts_redis, sessions_log):
     import logging
 
@@ -277,12 +260,12 @@ def test_it_logs_one_line_per_batch_at_info_with_the_ids_and_a_line_per_draft_on
 
     cleanup("--batch-size", "2")
 
-    lines = _lines(sessions_log, logging.INFO)
+    lines = sessions_log(logging.INFO)
     assert [line["count"] for line in lines] == [2, 2, 1]
     assert {line["action"] for line in lines} == {"expire"} and all(line["success"] for line in lines)
     assert sorted(draft_id for line in lines for draft_id in line["draft_ids"]) == sorted(draft.id for draft in drafts)
     assert sum(line["steps"]["details"] for line in lines) == 5
-    assert _lines(sessions_log, logging.DEBUG) == []
+    assert sessions_log(logging.DEBUG) == []
 
     again = [store.create(new_draft(f"u:{n}")) for n in range(3)]
     expire_for_real(drafts_redis, *(draft.id for draft in again), tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
@@ -292,9 +275,9 @@ def test_it_logs_one_line_per_batch_at_info_with_the_ids_and_a_line_per_draft_on
 
     cleanup()
 
-    [batch] = _lines(sessions_log, logging.INFO)
+    [batch] = sessions_log(logging.INFO)
     assert batch["count"] == 3
-    per_draft = _lines(sessions_log, logging.DEBUG)
+    per_draft = sessions_log(logging.DEBUG)
     assert sorted(line["draft_id"] for line in per_draft) == sorted(draft.id for draft in again)
     assert {(line["action"], line["step"]) for line in per_draft} == {("expire", "details")}
 
@@ -358,7 +341,7 @@ def test_a_cleanup_leaves_what_forgetting_each_expired_draft_one_by_one_leaves(s
     assert len([key for key in grouped if ":tomb:" in key]) < 150  # some pushed out of ended:u:1
 
 
-def test_a_batch_line_names_at_most_500_drafts_so_no_log_system_cuts_it(sessions_log):
+def test_a_batch_line_names_at_most_500_drafts_so_no_log_system_cuts_it(sessions_log, caplog):
     import logging
 
     from sessions_store.log import log_batch
@@ -368,7 +351,7 @@ def test_a_batch_line_names_at_most_500_drafts_so_no_log_system_cuts_it(sessions
 
     log_batch("expire", items)
 
-    lines = _lines(sessions_log, logging.INFO)
+    lines = sessions_log(logging.INFO)
     assert [line["count"] for line in lines] == [500, 500, 200]
     assert [draft_id for line in lines for draft_id in line["draft_ids"]] == [draft_id for draft_id, _ in items]
-    assert max(len(record.getMessage()) for record in sessions_log.records) < 48 * 1024
+    assert max(len(record.getMessage()) for record in caplog.records) < 48 * 1024

@@ -76,24 +76,6 @@ def owner_browser(owner):
     return browser
 
 
-@pytest.fixture
-def draft_log(caplog):
-    """The JSON lines written on the ``sessions_store`` logger (which does not propagate to root)."""
-    logger = logging.getLogger("sessions_store")
-    attached = not logger.propagate
-    if attached:
-        logger.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO, logger="sessions_store")
-
-    def lines():
-        return [json.loads(record.getMessage()) for record in caplog.records if record.name == "sessions_store"]
-
-    lines.clear = caplog.clear
-    yield lines
-    if attached:
-        logger.removeHandler(caplog.handler)
-
-
 # --- the stored record -----------------------------------------------------------------------------
 
 def test_it_stores_the_draft_as_json_with_everything_needed_to_resume(owner_browser, owner, drafts_redis, pdf, settings):
@@ -351,81 +333,81 @@ def _check_line(line, action, draft_id, step, success=True):
     return line
 
 
-def test_it_logs_one_json_line_per_create_and_update(owner_browser, draft_log, pdf):
+def test_it_logs_one_json_line_per_create_and_update(owner_browser, sessions_log, pdf):
     draft_id = start_draft(owner_browser)
-    [line] = draft_log()
+    [line] = sessions_log()
     _check_line(line, "create", draft_id, "details")
     assert isinstance(line["duration_ms"], (int, float)) and line["duration_ms"] >= 0
 
-    draft_log.clear()
+    sessions_log.clear()
     owner_browser.post(step_url(draft_id, "requirements"), {"requirements-documents": [pdf()], **management("requirements")})
-    [line] = draft_log()
+    [line] = sessions_log()
     _check_line(line, "update", draft_id, "requirements")
     assert line["duration_ms"] >= 0
 
 
-def test_it_logs_the_commit_and_the_delete_that_follows(owner_browser, draft_log, pdf):
+def test_it_logs_the_commit_and_the_delete_that_follows(owner_browser, sessions_log, pdf):
     draft_id = complete_until_review(owner_browser, [pdf()])
-    draft_log.clear()
+    sessions_log.clear()
 
     response = confirm(owner_browser, draft_id)
 
     assert response.status_code == 302
     assert Project.objects.filter(draft_id=draft_id).exists()
-    lines = draft_log()
+    lines = sessions_log()
     assert [line["action"] for line in lines] == ["commit", "delete"]
     _check_line(lines[0], "commit", draft_id, "review")
     _check_line(lines[1], "delete", draft_id, "review")
     assert all(line["duration_ms"] >= 0 for line in lines)
 
 
-def test_it_logs_a_discard(owner_browser, draft_log):
+def test_it_logs_a_discard(owner_browser, sessions_log):
     draft_id = start_draft(owner_browser)
-    draft_log.clear()
+    sessions_log.clear()
 
     response = owner_browser.post(reverse("projects:draft_discard", args=[draft_id]))
 
     assert response.status_code == 302
-    [line] = draft_log()
+    [line] = sessions_log()
     _check_line(line, "discard", draft_id, "requirements")
 
 
-def test_it_logs_an_expiry_when_the_owner_comes_back(owner_browser, drafts_redis, draft_log):
+def test_it_logs_an_expiry_when_the_owner_comes_back(owner_browser, drafts_redis, sessions_log):
     draft_id = start_draft(owner_browser)
     drafts_redis.delete(draft_key(drafts_redis, draft_id))
-    draft_log.clear()
+    sessions_log.clear()
 
     response = owner_browser.get(reverse("projects:wizard_resume", args=[draft_id]))
 
     assert response.status_code == 410
-    [line] = draft_log()
+    [line] = sessions_log()
     assert set(line) == LOG_FIELDS
     assert line["action"] == "expire"
     assert line["draft_id"] == draft_id
     assert line["success"] is True
 
 
-def test_it_logs_a_failed_write_with_its_error(store, draft_log, caplog):
+def test_it_logs_a_failed_write_with_its_error(store, sessions_log, caplog):
     draft = store.create(new_draft())
     stale, _ = store.load(draft.id)
     store.save(draft)
-    draft_log.clear()
+    sessions_log.clear()
 
     with pytest.raises(DraftConflict):
         store.save(stale, step="details")
 
-    [line] = draft_log()
+    [line] = sessions_log()
     _check_line(line, "update", draft.id, "details", success=False)
     assert line["error"].startswith("DraftConflict")
     assert [record.levelno for record in caplog.records if record.name == "sessions_store"] == [logging.ERROR]
 
 
-def test_it_logs_nothing_for_a_plain_read(store, draft_log):
+def test_it_logs_nothing_for_a_plain_read(store, sessions_log):
     draft = store.create(new_draft())
-    draft_log.clear()
+    sessions_log.clear()
     store.load(draft.id)
     store.list_for_owner("u:1")
-    assert draft_log() == []
+    assert sessions_log() == []
 
 
 # --- a GET creates nothing -------------------------------------------------------------------------

@@ -4,8 +4,9 @@ the chosen users out of every browser (a lost laptop, a shared password, someone
 Both need the permission to change users; nobody adds a login session by hand."""
 
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_permission_codename, get_user_model
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import UserAdmin
 from django.forms.models import BaseInlineFormSet
 from django.utils import formats, timezone
@@ -17,8 +18,14 @@ from .models import LoginSession
 User = get_user_model()
 
 
-def _may_change_users(request):
-    return request.user.has_perm(f"{User._meta.app_label}.change_{User._meta.model_name}")
+def _may(request, action):
+    """Whether the staff member holds ``action`` ("change", "view") on users."""
+    return request.user.has_perm(f"{User._meta.app_label}.{get_permission_codename(action, User._meta)}")
+
+
+def _local_datetime(moment):
+    """As the admin shows a date and time: in the site's time zone, in the locale's format."""
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 class LoginSessionFormSet(BaseInlineFormSet):
@@ -27,7 +34,7 @@ class LoginSessionFormSet(BaseInlineFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         if "DELETE" in form.fields and form.instance.pk:
-            when = formats.date_format(timezone.localtime(form.instance.created_at), "DATETIME_FORMAT")
+            when = _local_datetime(form.instance.created_at)
             device = form.instance.device or "an unknown browser"
             form.fields["DELETE"].widget.attrs["aria-label"] = f"Sign out {device}, signed in {when}"
 
@@ -43,7 +50,7 @@ class LoginSessionInline(admin.TabularInline):
 
     @admin.display(description="Signed in")
     def signed_in(self, login_session):
-        return formats.date_format(timezone.localtime(login_session.created_at), "DATETIME_FORMAT")
+        return _local_datetime(login_session.created_at)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -52,12 +59,18 @@ class LoginSessionInline(admin.TabularInline):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return _may_change_users(request)
+        return _may(request, "change")
 
     def has_view_permission(self, request, obj=None):
-        return _may_change_users(request) or request.user.has_perm(
-            f"{User._meta.app_label}.view_{User._meta.model_name}"
-        )
+        return _may(request, "change") or _may(request, "view")
+
+
+class FilterWithNamedIcons(FilteredSelectMultiple):
+    """Stock's picker (groups, permissions), its filter icons given the role their names need."""
+
+    class Media:
+        # Named again so that Django's media merge puts ours after it: ours wraps SelectFilter.init.
+        js = ["admin/js/SelectFilter2.js", "js/admin-filter-icons.js"]
 
 
 if admin.site.is_registered(User):
@@ -71,6 +84,11 @@ class AccountAdmin(UserAdmin):
 
     def get_inlines(self, request, obj):
         return super().get_inlines(request, obj) if obj else []  # a user being added has no browsers
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.filter_horizontal:
+            kwargs.setdefault("widget", FilterWithNamedIcons(db_field.verbose_name, is_stacked=False))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, **kwargs):
         """Stock's date and time boxes (last login, date joined) named for screen readers."""

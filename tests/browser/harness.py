@@ -7,7 +7,8 @@ tests/conftest.py turns those skips into a failed run.
 Every page opened through ``browser_pages`` records console errors and uncaught exceptions; the
 test fails at teardown if any was not expected (``browser_pages.allow(...)``). Screenshots go to
 ``$ARTIFACTS_DIR/screenshots/<test>/`` (default ``var/test-artifacts/``, git-ignored), and a
-``failure.png`` is added for a test that failed.
+``failure.png`` is added for a test that failed. ``Held`` stands for a slow network: it holds a
+page's requests to a pattern (a script, an upload, a save) until the test lets them go.
 """
 
 import os
@@ -143,6 +144,25 @@ def axe_violations(page):
         pytest.skip(f"axe-core is not at {AXE}: `make test` installs it with npm (or set AXE_CORE_JS)")
     page.evaluate(AXE.read_text())
     return page.evaluate(AXE_RUN)
+
+
+class Held:
+    """Requests to ``pattern`` wait until ``release()``; later ones go straight through."""
+
+    def __init__(self, page, pattern):
+        self.routes, self.open = [], False
+        page.route(pattern, self._route)
+
+    def _route(self, route):
+        if self.open:
+            route.fallback()
+        else:
+            self.routes.append(route)
+
+    def release(self):
+        self.open = True
+        for route in self.routes:
+            route.fallback()
 
 
 @pytest.fixture
