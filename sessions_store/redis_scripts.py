@@ -13,9 +13,10 @@ Key layout (every key under the ``drafts`` cache alias's prefix, see connection.
   ``index:kind:<kind>``   ... by last activity, per owner kind (user / anonymous).
 - ``owner:<key>``         sorted set of one owner's draft ids by last activity.
 - ``uploads:<key>``       hash of one owner's draft ids -> bytes of their files (drafts with files).
-- ``search:buckets``, ``search:b:<sha1>``  staff search's token-prefix index (see _SEARCH_INDEX);
-  ``search``              the previous release's "<search text>|<id>" set, emptied as drafts are
-                          saved or forgotten.
+- ``search:gens``, ``search:g<n>:buckets``, ``search:g<n>:b:<sha1>``  staff search's token-prefix
+                          index in hourly generations (see _SEARCH_INDEX); ``search:buckets`` and
+                          ``search:b:<sha1>``: the previous release's, swept by the first cleanup;
+  ``search``              an older "<search text>|<id>" set, emptied as drafts are saved or forgotten.
 - ``discarded:<id>``      a discarded draft's record, set aside for DRAFT_RESTORE_SECONDS: out of
                           every index, and brought back by RESTORE. Its tombstone then also holds
                           when it was discarded ("d") and until when it can be restored ("r").
