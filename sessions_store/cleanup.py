@@ -65,8 +65,13 @@ class CleanupReport:
         )
 
 
-def cleanup_drafts(*, batch_size=500, dry_run=False, progress=None):
-    """Run one cleanup pass. Raises DraftStoreUnavailable, OSError, CleanupBusy or CleanupLockLost."""
+def cleanup_drafts(*, batch_size=500, dry_run=False, progress=None, tombstones=False):
+    """Run one cleanup pass. Raises DraftStoreUnavailable, OSError, CleanupBusy or CleanupLockLost.
+
+    The tombstone pass reads every tombstone (a week of expired drafts: far more than one run
+    expires), and only tombstones written under a longer DRAFT_TOMBSTONE_TTL or by an older
+    release can be stale. So it runs when no complete pass is recorded for the current TTL or a
+    longer one (the first run, or the TTL was lowered), or when asked (``tombstones``)."""
     store = get_draft_store()
     started = time.perf_counter()
     report = CleanupReport(dry_run=dry_run)
@@ -99,14 +104,17 @@ def cleanup_drafts(*, batch_size=500, dry_run=False, progress=None):
             tick("search entries", seen)
         report.search_parts = len(parts)
         _sweep_upload_area(store, report, batch_size, dry_run, tick)
+        checked_for = store.tombstones_checked_for()
+        ttl = settings.DRAFT_TOMBSTONE_TTL
+        trim = tombstones or checked_for is None or ttl < checked_for
         seen = 0
-        for checked, stale in store.trim_tombstones(batch_size=batch_size, dry_run=dry_run):
+        for checked, stale in store.trim_tombstones(batch_size=batch_size, dry_run=dry_run) if trim else ():
             report.tombstones += stale
             seen += checked
             tick("tombstones", seen)
         report.seconds = time.perf_counter() - started
-        if not dry_run:
-            store.note_cleanup(report.summary())  # the summary it prints, its duration included
+        if not dry_run:  # the summary it prints, its duration included
+            store.note_cleanup(report.summary(), tombstones_checked_for=ttl if trim else None)
     return report
 
 

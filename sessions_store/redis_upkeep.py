@@ -164,8 +164,16 @@ class Upkeep:
         return datetime.fromisoformat(raw.decode()) if raw else None
 
     @unavailable_on_redis_error
-    def note_cleanup(self, summary):
-        redis().hset(make_key("stats", "cleanup"), mapping={"last_run": clock.now().isoformat(), "last_summary": summary})
+    def note_cleanup(self, summary, *, tombstones_checked_for=None):
+        fields = {"last_run": clock.now().isoformat(), "last_summary": summary}
+        if tombstones_checked_for is not None:
+            fields["tombstones_checked_for"] = tombstones_checked_for
+        redis().hset(make_key("stats", "cleanup"), mapping=fields)
+
+    @unavailable_on_redis_error
+    def tombstones_checked_for(self):
+        raw = redis().hget(make_key("stats", "cleanup"), "tombstones_checked_for")
+        return int(raw) if raw is not None else None
 
     # --- health and metrics ---------------------------------------------------------------------
 

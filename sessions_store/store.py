@@ -204,8 +204,13 @@ class DraftStore:
         """When the last real cleanup run finished (an aware datetime), or None."""
         raise NotImplementedError
 
-    def note_cleanup(self, summary):
-        """Record that a cleanup run finished now, with its one-line summary."""
+    def note_cleanup(self, summary, *, tombstones_checked_for=None):
+        """Record that a cleanup run finished now, with its one-line summary; and, when it checked
+        every tombstone, the DRAFT_TOMBSTONE_TTL it checked them against."""
+        raise NotImplementedError
+
+    def tombstones_checked_for(self):
+        """The DRAFT_TOMBSTONE_TTL of the last cleanup that checked every tombstone, or None."""
         raise NotImplementedError
 
     def ping(self):

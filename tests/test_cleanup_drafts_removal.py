@@ -210,6 +210,30 @@ def test_it_removes_stale_tombstones_when_tombstones_are_disabled(store, drafts_
     assert not drafts_redis.exists(store.key("tomb", draft.id))
 
 
+def test_it_checks_every_tombstone_only_when_none_were_checked_against_this_ttl(store, drafts_redis, settings):
+    """The tombstone pass reads a week of tombstones: it runs on the first cleanup, when
+    DRAFT_TOMBSTONE_TTL is lowered, and on --tombstones; not on every hourly run."""
+    drafts = [store.create(new_draft(f"u:{n}")) for n in range(3)]
+    expire_for_real(drafts_redis, *(draft.id for draft in drafts), tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    assert summary(cleanup()[0])["tombstones"] == 0  # the first run checks them all: none stale
+
+    drafts_redis.persist(store.key("tomb", drafts[0].id))  # as an older release could have left it
+    assert summary(cleanup()[0])["tombstones"] == 0  # not read again
+    assert drafts_redis.ttl(store.key("tomb", drafts[0].id)) == -1
+
+    assert summary(cleanup("--tombstones")[0])["tombstones"] == 1  # asked for
+    assert 0 < drafts_redis.ttl(store.key("tomb", drafts[0].id)) <= settings.DRAFT_TOMBSTONE_TTL
+
+    settings.DRAFT_TOMBSTONE_TTL = 86400  # lowered: the longer tombstones are now stale
+    assert summary(cleanup()[0])["tombstones"] == 3
+    assert summary(cleanup()[0])["tombstones"] == 0
+    for draft in drafts:
+        assert 0 < drafts_redis.ttl(store.key("tomb", draft.id)) <= 86400
+    settings.DRAFT_TOMBSTONE_TTL = 7 * 86400  # raised: nothing can be stale
+    drafts_redis.persist(store.key("tomb", drafts[1].id))
+    assert summary(cleanup()[0])["tombstones"] == 0
+
+
 # --- scale ------------------------------------------------------------------------------------------------
 
 def test_it_works_through_thousands_of_expired_entries_in_small_batches(store, drafts_redis):

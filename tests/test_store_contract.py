@@ -321,6 +321,7 @@ CALLS = {
     "sweep_search": lambda s, d: list(s.sweep_search()),
     "last_cleanup": lambda s, d: s.last_cleanup(),
     "note_cleanup": lambda s, d: s.note_cleanup("x"),
+    "tombstones_checked_for": lambda s, d: s.tombstones_checked_for(),
     "ping": lambda s, d: s.ping(),
     "counts": lambda s, d: s.counts(days=["2026-01-01"]),
     "vitals": lambda s, d: s.vitals(),

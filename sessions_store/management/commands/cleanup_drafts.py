@@ -13,8 +13,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Report what would be removed; change nothing.")
         parser.add_argument("--batch-size", type=int, default=500, help="Entries read per round trip (default 500).")
+        parser.add_argument(
+            "--tombstones", action="store_true",
+            help="Check every tombstone for one that outlives DRAFT_TOMBSTONE_TTL (by default only when none has been "
+            "checked against this TTL or a longer one).",
+        )
 
-    def handle(self, *args, dry_run, batch_size, verbosity, **options):
+    def handle(self, *args, dry_run, batch_size, tombstones, verbosity, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
 
@@ -24,7 +29,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"... {count} {stage} checked")
 
         try:
-            report = cleanup_drafts(batch_size=batch_size, dry_run=dry_run, progress=progress)
+            report = cleanup_drafts(batch_size=batch_size, dry_run=dry_run, progress=progress, tombstones=tombstones)
         except CleanupLockLost as exc:
             raise CommandError(f"Stopped without finishing: {exc} (it finishes the work).") from exc
         except CleanupBusy:
