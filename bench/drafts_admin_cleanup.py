@@ -78,7 +78,7 @@ def child_populate(count):
             kind = "u" if n % 3 else "a"
             marks = {
                 TEMPLATE_ID: str(uuid.uuid4()),
-                "OWNR": str(n % 500 + 1) if kind == "u" else f"{n % 997}",
+                "OWNR": owner(n, kind),
                 "PNUM": str(n), "pnum": str(n), "CNUM": str(n % 1000), "cnum": str(n % 1000),
             }
             keys, args = templates[(STEPS[n % 4], kind)]
@@ -89,6 +89,16 @@ def child_populate(count):
 
 
 TEMPLATE_ID = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"
+
+
+def owner(n, kind):
+    """Draft ``n``'s owner: by default 500 users and 997 browsers share every draft (each owner
+    has hundreds, so every expiry pushes one out of the owner's 50 ended drafts); with
+    BENCH_DRAFTS_PER_OWNER=k (--drafts-per-owner), each owner has about k."""
+    per_owner = int(os.environ.get("BENCH_DRAFTS_PER_OWNER") or 0)
+    if per_owner:
+        return str(n // per_owner + 1)
+    return str(n % 500 + 1) if kind == "u" else f"{n % 997}"
 
 
 def _template(drafts, step, kind):
@@ -434,10 +444,13 @@ def main():
     parser.add_argument("--no-admin", action="store_true", help="skip the admin page timings")
     parser.add_argument("--reuse", action="store_true", help="keep a population of the size already in Redis (same index format only)")
     parser.add_argument("--admin-only", action="store_true", help="time the admin pages only (each code, alternating): no cleanup, the drafts stay in Redis")
+    parser.add_argument("--drafts-per-owner", type=int, default=0, help="about this many drafts per owner (default: hundreds each, the first benchmarks' population)")
     parser.add_argument("--populate-each", action="store_true", help="each code cleans up a population written by its own code (index formats differ); runs one after the other")
     parser.add_argument("--freed-bytes", action="store_true", help="also measure the search index by deleting it (one more population per size)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.drafts_per_owner:
+        os.environ["BENCH_DRAFTS_PER_OWNER"] = str(args.drafts_per_owner)  # read by the populate child
     setup()
     if args.child:
         name, *values = args.child
