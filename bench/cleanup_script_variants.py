@@ -37,6 +37,12 @@ def variants(base):
     return cut
 
 
+def redis_cpu(redis):
+    """The Redis server's CPU seconds so far (INFO cpu, user + system)."""
+    info = redis.info("cpu")
+    return info["used_cpu_user"] + info["used_cpu_sys"]
+
+
 def database(redis, number):
     pool = redis.connection_pool
     return redis.__class__(connection_pool=pool.__class__(**{**pool.connection_kwargs, "db": number}, connection_class=pool.connection_class))
@@ -71,19 +77,15 @@ def main():
     shas = {name: redis.script_load(source) for name, source in scripts.items()}
     totals = {name: [0, 0.0] for name in scripts}
 
-    def cpu():
-        info = redis.info("cpu")
-        return info["used_cpu_user"] + info["used_cpu_sys"]
-
     batch, batches, rounds = (int(os.environ.get(name, default)) for name, default in (("BATCH", 500), ("BATCHES", 8), ("ROUNDS", 3)))
     for _ in range(rounds):
         for name in scripts:
             for _ in range(batches):
                 args = [make_key(""), clock.now().timestamp(), batch, settings.DRAFT_TOMBSTONE_TTL, 50, settings.SESSION_TTL]
-                started = cpu()
+                started = redis_cpu(redis)
                 seen = redis.evalsha(shas[name], 0, *args)[0]
                 totals[name][0] += seen
-                totals[name][1] += cpu() - started
+                totals[name][1] += redis_cpu(redis) - started
     for name, (seen, seconds) in totals.items():
         print(f"| {name} | {seconds / seen * 1e6:.0f} | {seen:,} |" if seen else f"| {name} | — | 0 |")
     redis.flushdb()
