@@ -42,8 +42,10 @@ def search_words(text, *, emails=True):
 
 def search_generation(moment):
     """The staff search index's generation a draft's words written at ``moment`` go in (its
-    tombstone's "g"; redis_scripts._SEARCH_INDEX)."""
-    return int(moment.timestamp() // settings.DRAFT_SEARCH_GENERATION)
+    tombstone's "g"; redis_scripts._SEARCH_INDEX): the epoch second its DRAFT_SEARCH_GENERATION
+    began at, so that generations stay in order when the setting changes."""
+    period = settings.DRAFT_SEARCH_GENERATION
+    return int(moment.timestamp() // period * period)
 
 
 def id_range(word):

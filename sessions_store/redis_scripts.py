@@ -166,7 +166,8 @@ local function search_members(q, id)
   return members
 end
 -- Generations (cleanup's cost, issue 14 goal 4): a draft's entries live in the generation of the
--- hour (DRAFT_SEARCH_GENERATION) its words were last written in, its tombstone's "g": keys
+-- hour (DRAFT_SEARCH_GENERATION) its words were last written in, named by the epoch second it began
+-- at (its tombstone's "g"): keys
 -- ``search:g<g>:buckets`` and ``search:g<g>:b:<sha1>``, every generation listed in ``search:gens``.
 -- An expiry leaves them there; once no draft written in a generation can still be alive unread,
 -- cleanup moves the ones that are (reads slid them) and drops the generation whole

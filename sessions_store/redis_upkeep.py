@@ -119,8 +119,10 @@ class Upkeep:
         client = redis()
         now = clock.now()
         into = search_generation(now)
-        last_over = int((now.timestamp() - settings.SESSION_TTL) // settings.DRAFT_SEARCH_GENERATION) - 1
-        generations = [gen.decode() for gen in client.zrangebyscore(make_key("search", "gens"), "-inf", last_over)]
+        # Over: begun at least a generation + SESSION_TTL ago. (Were DRAFT_SEARCH_GENERATION
+        # lowered, an older, longer one could be swept early: that only moves more live drafts.)
+        over = now.timestamp() - settings.SESSION_TTL - settings.DRAFT_SEARCH_GENERATION
+        generations = [gen.decode() for gen in client.zrangebyscore(make_key("search", "gens"), "-inf", over)]
         if client.exists(make_key("search", "buckets"), make_key("search", f"b:{_FIRST_BUCKET}")):
             generations.insert(0, "")
         if dry_run:

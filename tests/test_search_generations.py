@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from sessions_store import clock
+from sessions_store.redis_admin import search_generation
 from sessions_store.redis_scripts import SAVE, script
 
 from .admin_helpers import named_drafts, search_buckets
@@ -87,7 +88,7 @@ def test_an_expiry_leaves_the_entries_to_the_generation_which_then_goes_whole(st
     parts = generation_keys(drafts_redis)
     assert f"g{first}" not in parts and len(parts) == 1
     moved_to = {tomb(drafts_redis, store, draft.id)["g"] for draft in kept}
-    assert moved_to == {int(clock.now().timestamp() // HOUR.total_seconds())}
+    assert moved_to == {search_generation(clock.now())}
     assert all_entries(drafts_redis) == expected_entries(drafts_redis, store, kept)
 
 
@@ -111,8 +112,8 @@ def test_a_save_in_a_later_hour_moves_every_entry_and_a_changed_word_is_no_longe
     assert found(store, "maltings") == {draft.id}
     assert found(store, "granary") == set()
     assert found(store, "millers") == {draft.id}
-    assert tomb(drafts_redis, store, draft.id)["g"] == before + 1
-    assert list(generation_keys(drafts_redis)) == [f"g{before + 1}"]  # the old generation emptied
+    assert tomb(drafts_redis, store, draft.id)["g"] == before + HOUR.total_seconds()
+    assert list(generation_keys(drafts_redis)) == [f"g{before + 3600}"]  # the old generation emptied
     assert all_entries(drafts_redis) == expected_entries(drafts_redis, store, [draft])
 
 
@@ -184,3 +185,14 @@ def _saved_as_before_generations(store, project, client):
     args[6] = json.dumps(written)
     assert script(SAVE)(keys=keys, args=args) == 1
     return draft
+
+
+def test_a_longer_generation_setting_still_sweeps_the_generations_made_before_it(store, drafts_redis, settings):
+    gone = named_drafts([("Boathouse", "Rowers", "r@club.example")])[0]
+    expire_for_real(drafts_redis, gone.id, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    settings.DRAFT_SEARCH_GENERATION = 4 * 3600
+    past_their_expiry()
+    clock.travel(timedelta(seconds=settings.DRAFT_SEARCH_GENERATION))
+
+    assert summary(cleanup()[0])["search"] == 1
+    assert generation_keys(drafts_redis) == {}
