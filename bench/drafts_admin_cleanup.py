@@ -71,6 +71,17 @@ def child_populate(count):
 
     drafts = store()
     templates = {(step, kind): _template(drafts, step, kind) for step in STEPS for kind in ("u", "a")}
+    spread = int(os.environ.get("BENCH_SPREAD_GENERATIONS") or 0)
+    if spread:
+        from django.conf import settings
+
+        from sessions_store import clock
+        from sessions_store.redis_admin import search_generation
+
+        generation, period = search_generation(clock.now()), settings.DRAFT_SEARCH_GENERATION
+        for keys, args in templates.values():
+            args[6] = args[6].replace(f'"g": {generation}', '"g": GENR')
+            assert "GENR" in args[6], "the template's tombstone has no generation"
     made = 0
     while made < count:
         pipe = drafts.redis.pipeline(transaction=False)
@@ -81,6 +92,8 @@ def child_populate(count):
                 "OWNR": owner(n, kind),
                 "PNUM": str(n), "pnum": str(n), "CNUM": str(n % 1000), "cnum": str(n % 1000),
             }
+            if spread:  # the draft's words as written in one of ``spread`` hours, oldest first
+                marks["GENR"] = str(generation - (spread - 1 - n * spread // count) * period)
             keys, args = templates[(STEPS[n % 4], kind)]
             script(SAVE)(keys=[_fill(key, marks) for key in keys], args=[_fill(arg, marks) for arg in args], client=pipe)
         pipe.execute()
@@ -450,10 +463,13 @@ def main():
     parser.add_argument("--admin-only", action="store_true", help="time the admin pages only (each code, alternating): no cleanup, the drafts stay in Redis")
     parser.add_argument("--drafts-per-owner", type=int, default=0, help="about this many drafts per owner (default: hundreds each, the first benchmarks' population)")
     parser.add_argument("--steady", action="store_true", help="as an hourly run after others: the tombstones were checked already (the first run ever reads every tombstone)")
+    parser.add_argument("--spread-generations", type=int, default=0, help="the drafts' search entries spread over this many hourly generations (production holds about SESSION_TTL / DRAFT_SEARCH_GENERATION + 2)")
     parser.add_argument("--populate-each", action="store_true", help="each code cleans up a population written by its own code (index formats differ); runs one after the other")
     parser.add_argument("--freed-bytes", action="store_true", help="also measure the search index by deleting it (one more population per size)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.spread_generations:
+        os.environ["BENCH_SPREAD_GENERATIONS"] = str(args.spread_generations)  # read by the populate child
     if args.steady:
         os.environ["BENCH_TOMBSTONES_CHECKED"] = "1"
     if args.drafts_per_owner:
