@@ -42,8 +42,10 @@ def search_words(text, *, emails=True):
 
 def search_generation(moment):
     """The staff search index's generation a draft's words written at ``moment`` go in (its
-    tombstone's "g"; redis_scripts._SEARCH_INDEX)."""
-    return int(moment.timestamp() // settings.DRAFT_SEARCH_GENERATION)
+    tombstone's "g"; redis_scripts._SEARCH_INDEX): named by its first second, not by its number,
+    so that generations written before DRAFT_SEARCH_GENERATION changed still end on time."""
+    length = settings.DRAFT_SEARCH_GENERATION
+    return int(moment.timestamp() // length) * length
 
 
 def id_range(word):

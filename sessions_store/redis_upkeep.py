@@ -119,7 +119,9 @@ class Upkeep:
         client = redis()
         now = clock.now()
         into = search_generation(now)
-        last_over = int((now.timestamp() - settings.SESSION_TTL) // settings.DRAFT_SEARCH_GENERATION) - 1
+        # Over: begun at least a generation and SESSION_TTL ago (by its first second, whatever the
+        # length it was written with).
+        last_over = now.timestamp() - settings.SESSION_TTL - settings.DRAFT_SEARCH_GENERATION
         generations = [gen.decode() for gen in client.zrangebyscore(make_key("search", "gens"), "-inf", last_over)]
         if client.exists(make_key("search", "buckets"), make_key("search", f"b:{_FIRST_BUCKET}")):
             generations.insert(0, "")

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from sessions_store import clock
+from sessions_store.redis_admin import search_generation
 from sessions_store.redis_scripts import SAVE, script
 
 from .admin_helpers import named_drafts, search_buckets
@@ -87,7 +88,7 @@ def test_an_expiry_leaves_the_entries_to_the_generation_which_then_goes_whole(st
     parts = generation_keys(drafts_redis)
     assert f"g{first}" not in parts and len(parts) == 1
     moved_to = {tomb(drafts_redis, store, draft.id)["g"] for draft in kept}
-    assert moved_to == {int(clock.now().timestamp() // HOUR.total_seconds())}
+    assert moved_to == {search_generation(clock.now())}
     assert all_entries(drafts_redis) == expected_entries(drafts_redis, store, kept)
 
 
@@ -111,8 +112,8 @@ def test_a_save_in_a_later_hour_moves_every_entry_and_a_changed_word_is_no_longe
     assert found(store, "maltings") == {draft.id}
     assert found(store, "granary") == set()
     assert found(store, "millers") == {draft.id}
-    assert tomb(drafts_redis, store, draft.id)["g"] == before + 1
-    assert list(generation_keys(drafts_redis)) == [f"g{before + 1}"]  # the old generation emptied
+    assert tomb(drafts_redis, store, draft.id)["g"] == before + int(HOUR.total_seconds())
+    assert list(generation_keys(drafts_redis)) == [f"g{before + int(HOUR.total_seconds())}"]  # the old generation emptied
     assert all_entries(drafts_redis) == expected_entries(drafts_redis, store, [draft])
 
 
@@ -184,3 +185,39 @@ def _saved_as_before_generations(store, project, client):
     args[6] = json.dumps(written)
     assert script(SAVE)(keys=keys, args=args) == 1
     return draft
+
+
+def test_a_live_draft_whose_tombstone_has_no_generation_keeps_its_entries_when_its_generation_goes(store, drafts_redis):
+    """While the release before generations still serves some requests (a rolling deploy, a
+    rollback), its SAVE can write a draft of this release: its tombstone then has no "g", and a
+    save that changes no word leaves the entries where they are, in their generation (that
+    script only touches the words that changed, in search:buckets). Nothing is in search:buckets,
+    so no sweep of it runs; the generation's own sweep must still move the draft."""
+    draft = named_drafts([("Breakwater Repair", "Harbour Board", "hb@port.example")])[0]
+    written = tomb(drafts_redis, store, draft.id)
+    del written["g"]  # the previous release's SAVE: same words, no "g"
+    drafts_redis.set(store.key("tomb", draft.id), json.dumps(written), keepttl=True)
+    past_their_search_generation()  # the draft itself is alive: reads slid it
+
+    assert summary(cleanup()[0])["search"] == 1
+
+    assert found(store, "breakwater") == {draft.id}
+    assert found(store, draft.id[:8]) == {draft.id}
+    assert all_entries(drafts_redis) == expected_entries(drafts_redis, store, [draft])
+
+
+def test_generations_written_before_the_generation_length_grew_are_still_swept(store, drafts_redis, settings):
+    """DRAFT_SEARCH_GENERATION is a setting: after it grows (a minute to an hour), the
+    generations written under the old length must still end, not stay in every search for good."""
+    settings.DRAFT_SEARCH_GENERATION = 60
+    drafts = named_drafts((f"Lock Gate {n}", "Canal Trust", f"c{n}@canal.example") for n in range(6))
+    expire_for_real(drafts_redis, *(draft.id for draft in drafts[:4]), tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    settings.DRAFT_SEARCH_GENERATION = 3600
+    clock.travel(timedelta(seconds=django_settings.SESSION_TTL + 2 * 3600))
+
+    counts = summary(cleanup()[0])
+
+    assert counts["expired"] == 4 and counts["search"] == 1
+    assert found(store, "lock") == {draft.id for draft in drafts[4:]}
+    assert all_entries(drafts_redis) == expected_entries(drafts_redis, store, drafts[4:])
+    assert drafts_redis.zcard(store.key("search", "gens")) == 1  # only the one they moved to
