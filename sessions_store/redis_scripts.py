@@ -166,9 +166,10 @@ local function search_members(q, id)
   return members
 end
 -- Generations (cleanup's cost, issue 14 goal 4): a draft's entries live in the generation of the
--- hour (DRAFT_SEARCH_GENERATION) its words were last written in, named by the epoch second it began
--- at (its tombstone's "g"): keys
--- ``search:g<g>:buckets`` and ``search:g<g>:b:<sha1>``, every generation listed in ``search:gens``.
+-- hour (DRAFT_SEARCH_GENERATION) its words were last written in, its tombstone's "g" (the hour's
+-- first second, so that a change of that setting leaves no generation behind): keys
+-- ``search:g<g>:buckets`` and ``search:g<g>:b:<sha1>``, every generation listed in ``search:gens``
+-- (scored by that first second).
 -- An expiry leaves them there; once no draft written in a generation can still be alive unread,
 -- cleanup moves the ones that are (reads slid them) and drops the generation whole
 -- (SWEEP_SEARCH): a few microseconds a draft instead of seven lookups and removals. A tombstone
@@ -312,19 +313,24 @@ if over_uploads(tonumber(ARGV[16] or 0)) then return -5 end
 # An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count. Several
 # drafts of one owner noted at once end as noting them one by one would: the newest ``most``.
 # A draft pushed out by the count ends for good (its set-aside record and its tombstone go): this
-# list is how its owner's erasure finds it, so nothing of it may outlive its entry.
-# ARGV[2] is the key prefix; the caller passes now, the age kept and the count kept.
+# list is how its owner's erasure finds it, so nothing of it may outlive its entry, not even the
+# search entries an expiry left in their generation (the tombstone is how they are found).
+# ARGV[2] is the key prefix; the caller passes now, the age kept and the count kept. Needs
+# _SEARCH_INDEX before it.
 _NOTE_ENDED = """
 local function note_ended(owner, scored, now, keep, most)  -- scored: {when, id, when, id, ...}
   local key = ARGV[2] .. 'ended:' .. owner
-  -- Whole seconds: a compact sorted set keeps a fraction as text, parsed again at every insert
-  -- (a ZADD of two into 50 entries cost 2.7x as much).
-  for i = 1, #scored, 2 do scored[i] = math.floor(scored[i]) end
-  redis.call('ZADD', key, unpack(scored))
+  -- In slices: a call takes at most ~8,000 arguments through unpack, and a cleanup batch can
+  -- hold more of one owner's drafts than 4,000.
+  for from = 1, #scored, 2000 do redis.call('ZADD', key, unpack(scored, from, math.min(from + 1999, #scored))) end
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - keep)
   local over = redis.call('ZRANGE', key, 0, -(most + 1))
   for _, old in ipairs(over) do
     if redis.call('EXISTS', ARGV[2] .. 'draft:' .. old) == 0 then
+      local fine, t = pcall(cjson.decode, redis.call('GET', ARGV[2] .. 'tomb:' .. old) or '')
+      if fine and type(t) == 'table' and type(t['q']) == 'string' and not string.find(t['q'], '|', 1, true) then
+        search_reindex(ARGV[2], old, t['q'], nil, t['g'], nil)
+      end
       redis.call('DEL', ARGV[2] .. 'discarded:' .. old, ARGV[2] .. 'tomb:' .. old)
     end
   end
@@ -586,10 +592,11 @@ return out
 # per key: one ZREM per index (index, index:created, index:expiry, per step, per kind, per owner),
 # one HDEL per uploads:<owner> and one note per owner's ended list. The end state is FORGET's run
 # draft by draft (tests/test_cleanup_drafts_removal.py). Like FORGET "expire", it leaves the
-# drafts' search entries to SWEEP_SEARCH.
+# drafts' search entries to SWEEP_SEARCH (but those of a draft pushed out of its owner's ended
+# list: _NOTE_ENDED).
 # Returns {entries seen, rescheduled, id, step, id, step, ...} of the drafts it forgot.
 # ARGV: key prefix, now, count, tombstone ttl, ended max, session ttl
-EXPIRE_DUE = "local function expire_due(ARGV, prefix, now, count, keep, most, session_ttl)\n" + _NOTE_ENDED + """
+EXPIRE_DUE = "local function expire_due(ARGV, prefix, now, count, keep, most, session_ttl)\n" + _SEARCH_INDEX + _NOTE_ENDED + """
 local expiry = prefix .. 'index:expiry'
 local due = redis.call('ZRANGEBYSCORE', expiry, '-inf', now, 'LIMIT', 0, count)
 local out = {#due, 0}
@@ -629,7 +636,9 @@ for i, id in ipairs(gone) do
   later(zrem, expiry, id)
   if t['o'] and not t['d'] then
     local left = redis.call('PTTL', prefix .. 'tomb:' .. id) / 1000
-    later(ended, t['o'], math.min(now, now - keep + left))
+    -- In whole seconds (a discard's exact time still sorts after an expiry in the same second): a
+    -- compact sorted set keeps a fraction as text, parsed again at every insert (2.7x the ZADD).
+    later(ended, t['o'], math.floor(math.min(now, now - keep + left)))
     ended[t['o']][#ended[t['o']] + 1] = id
   end
   if listed[i] then out[#out + 1] = id; out[#out + 1] = step end
@@ -650,8 +659,10 @@ return expire_due({'', ARGV[1]}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), 
 
 # Cleanup's sweep of one search generation (issue 14 goal 4; see _SEARCH_INDEX), at most
 # ``budget`` at a time. Phase "ids" walks the generation's id entries after ``cursor``: a draft
-# still alive whose entries are there (its tombstone's "g" is this generation; none, for the
-# release before generations) gets them again in generation ``into``, and its tombstone says so.
+# still alive whose entries are there (its tombstone's "g" is this generation, or it has none)
+# gets them again in generation ``into``, and its tombstone says so. A tombstone without "g" in a
+# generation's sweep: the release before generations saved the draft during a rolling deploy,
+# which leaves the words it did not change where they were.
 # Phase "drop" then deletes buckets, and with the last of them the generation.
 # Returns {entries read or buckets dropped, drafts moved, where to go on from ('' when done)}.
 # ARGV: key prefix, generation ('' = the release before generations), into, budget, phase, cursor
@@ -677,7 +688,7 @@ local function move(member)
   local raw = redis.call('GET', key) or ''
   local ok, t = pcall(cjson.decode, raw)
   if ok and type(t) == 'table' and type(t['q']) == 'string' and not string.find(t['q'], '|', 1, true)
-      and ((gen == '' and t['g'] == nil) or tostring(t['g']) == gen) then
+      and (t['g'] == nil or tostring(t['g']) == gen) then
     for entry in pairs(search_members(t['q'], id)) do search_add(target, entry) end
     -- The tombstone as the store wrote it (SEARCH reads its "q" straight from that text), "g" changed.
     local written, n = string.gsub(raw, '"g":%s*%-?%d+', '"g": ' .. into, 1)

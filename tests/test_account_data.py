@@ -13,9 +13,10 @@ from django.urls import reverse
 from projects.models import Project
 
 from .conftest import PASSWORD, pdf_bytes, upload
+from .cleanup_helpers import cleanup, past_their_expiry
 from .documents_helpers import files_on_disk
 from .factories import UserFactory
-from .wizard_helpers import attach_on_page, browser, complete_until_review, confirm, details_post, start_draft, step_url
+from .wizard_helpers import attach_on_page, browser, complete_until_review, confirm, details_post, expire_for_real, start_draft, step_url
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +186,20 @@ def test_it_erases_drafts_discarded_past_the_ended_drafts_list(owner, drafts_red
     assert client.post(DELETE, {"password": PASSWORD}).status_code == 302
 
     assert redis_traces(drafts_redis, owner, list(ids.values())) == []
+
+
+def test_it_erases_the_search_entries_of_expired_drafts_pushed_past_the_ended_drafts_list(owner, drafts_redis, monkeypatch, settings):
+    # An expiry leaves a draft's search entries in their generation, for cleanup to drop whole
+    # later (hours later; a day for one that reads kept alive). A draft then pushed out of the
+    # ended drafts' list loses its tombstone, the only way erasure finds those entries: they must
+    # go with it, or the person's names and email outlive the account in the search index.
+    monkeypatch.setattr("sessions_store.redis_upkeep.ENDED_MAX", 2)
+    client = browser(owner)
+    ids = [start_draft(client, project_name=name) for name in ("First idea", "Second idea", "Third idea")]
+    expire_for_real(drafts_redis, *ids, tombstone_ttl=settings.DRAFT_TOMBSTONE_TTL)
+    past_their_expiry()
+    cleanup()  # notes them as expired: the oldest is pushed out of the list of two
+
+    assert client.post(DELETE, {"password": PASSWORD}).status_code == 302
+
+    assert redis_traces(drafts_redis, owner, ids) == []

@@ -15,6 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 from sessions_store import clock
+from sessions_store.redis_scripts import SAVE, script
+from sessions_store.redis_upkeep import ENDED_MAX
 
 from .cleanup_helpers import (
     age,
@@ -363,6 +365,26 @@ def test_a_cleanup_leaves_what_forgetting_each_expired_draft_one_by_one_leaves(s
     assert grouped == one_by_one
     assert [key for key in grouped if ":search:" in key and ":b:" in key]  # the search generation is not over yet
     assert len([key for key in grouped if ":tomb:" in key]) < 150  # some pushed out of ended:u:1
+
+
+def test_a_batch_of_thousands_of_one_owners_drafts_notes_them_all_in_their_ended_list(store, drafts_redis):
+    """A batch notes each owner's ended drafts at once: 4,000 drafts of one owner (an owner without
+    a cap, DRAFT_MAX_USER=0, or a backlog) due in one batch of --batch-size 4000 are one note of
+    8,000 scores and ids, more than one Lua call can take (unpack stops near 8,000)."""
+    drafts = [new_draft("u:1") for _ in range(4000)]
+    pipe = drafts_redis.pipeline(transaction=False)
+    for draft in drafts:
+        keys, args = store.save_command(draft, create=True)
+        script(SAVE)(keys=keys, args=args, client=pipe)
+    assert pipe.execute() == [1] * len(drafts)
+    expire_for_real(drafts_redis, *(draft.id for draft in drafts), tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    past_their_expiry()
+
+    out, _ = cleanup("--batch-size", "4000")
+
+    assert summary(out)["expired"] == 4000
+    assert drafts_redis.zcard(store.key("ended", "u:1")) == ENDED_MAX
+    assert drafts_redis.zcard(store.key("index", "expiry")) == 0
 
 
 def test_a_batch_line_names_at_most_500_drafts_so_no_log_system_cuts_it(sessions_log, caplog):

@@ -112,8 +112,8 @@ def test_a_save_in_a_later_hour_moves_every_entry_and_a_changed_word_is_no_longe
     assert found(store, "maltings") == {draft.id}
     assert found(store, "granary") == set()
     assert found(store, "millers") == {draft.id}
-    assert tomb(drafts_redis, store, draft.id)["g"] == before + HOUR.total_seconds()
-    assert list(generation_keys(drafts_redis)) == [f"g{before + 3600}"]  # the old generation emptied
+    assert tomb(drafts_redis, store, draft.id)["g"] == before + int(HOUR.total_seconds())
+    assert list(generation_keys(drafts_redis)) == [f"g{before + int(HOUR.total_seconds())}"]  # the old generation emptied
     assert all_entries(drafts_redis) == expected_entries(drafts_redis, store, [draft])
 
 
@@ -187,12 +187,37 @@ def _saved_as_before_generations(store, project, client):
     return draft
 
 
-def test_a_longer_generation_setting_still_sweeps_the_generations_made_before_it(store, drafts_redis, settings):
-    gone = named_drafts([("Boathouse", "Rowers", "r@club.example")])[0]
-    expire_for_real(drafts_redis, gone.id, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
-    settings.DRAFT_SEARCH_GENERATION = 4 * 3600
-    past_their_expiry()
-    clock.travel(timedelta(seconds=settings.DRAFT_SEARCH_GENERATION))
+def test_a_live_draft_whose_tombstone_has_no_generation_keeps_its_entries_when_its_generation_goes(store, drafts_redis):
+    """While the release before generations still serves some requests (a rolling deploy, a
+    rollback), its SAVE can write a draft of this release: its tombstone then has no "g", and a
+    save that changes no word leaves the entries where they are, in their generation (that
+    script only touches the words that changed, in search:buckets). Nothing is in search:buckets,
+    so no sweep of it runs; the generation's own sweep must still move the draft."""
+    draft = named_drafts([("Breakwater Repair", "Harbour Board", "hb@port.example")])[0]
+    written = tomb(drafts_redis, store, draft.id)
+    del written["g"]  # the previous release's SAVE: same words, no "g"
+    drafts_redis.set(store.key("tomb", draft.id), json.dumps(written), keepttl=True)
+    past_their_search_generation()  # the draft itself is alive: reads slid it
 
     assert summary(cleanup()[0])["search"] == 1
-    assert generation_keys(drafts_redis) == {}
+
+    assert found(store, "breakwater") == {draft.id}
+    assert found(store, draft.id[:8]) == {draft.id}
+    assert all_entries(drafts_redis) == expected_entries(drafts_redis, store, [draft])
+
+
+def test_generations_written_before_the_generation_length_grew_are_still_swept(store, drafts_redis, settings):
+    """DRAFT_SEARCH_GENERATION is a setting: after it grows (a minute to an hour), the
+    generations written under the old length must still end, not stay in every search for good."""
+    settings.DRAFT_SEARCH_GENERATION = 60
+    drafts = named_drafts((f"Lock Gate {n}", "Canal Trust", f"c{n}@canal.example") for n in range(6))
+    expire_for_real(drafts_redis, *(draft.id for draft in drafts[:4]), tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    settings.DRAFT_SEARCH_GENERATION = 3600
+    clock.travel(timedelta(seconds=django_settings.SESSION_TTL + 2 * 3600))
+
+    counts = summary(cleanup()[0])
+
+    assert counts["expired"] == 4 and counts["search"] == 1
+    assert found(store, "lock") == {draft.id for draft in drafts[4:]}
+    assert all_entries(drafts_redis) == expected_entries(drafts_redis, store, drafts[4:])
+    assert drafts_redis.zcard(store.key("search", "gens")) == 1  # only the one they moved to
