@@ -630,7 +630,8 @@ for i, id in ipairs(gone) do
   if t['k'] then later(zrem, prefix .. 'index:kind:' .. t['k'], id) end
   -- Its search entries stay in their generation until SWEEP_SEARCH drops it whole.
   if t['q'] and string.find(t['q'], '|', 1, true) then later(zrem, prefix .. 'search', t['q']) end
-  if t['o'] then later(hdel, prefix .. 'uploads:' .. t['o'], id) end  -- issue 12
+  -- Issue 12: no entry to remove when its last save had no files (SAVE removed it then).
+  if t['o'] and tonumber(t['b'] or 1) ~= 0 then later(hdel, prefix .. 'uploads:' .. t['o'], id) end
   later(zrem, prefix .. 'index', id)
   later(zrem, prefix .. 'index:created', id)
   later(zrem, expiry, id)
