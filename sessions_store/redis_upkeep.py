@@ -137,7 +137,7 @@ class Upkeep:
                 if not cursor:
                     break
             while run(keys=[], args=[make_key(""), gen, into, batch_size, "drop", ""])[2]:
-                pass
+                yield gen, 0, 0  # a step (the cleanup's lock is refreshed between steps)
 
     @unavailable_on_redis_error_gen
     def trim_tombstones(self, *, batch_size=500, dry_run=False):

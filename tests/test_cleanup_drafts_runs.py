@@ -210,14 +210,14 @@ def test_it_prints_progress_at_verbosity_2(owner_client, store, drafts_redis, ro
     assert quiet == ""
 
 
-@pytest.mark.parametrize("size", ["0", "-5"])
-def test_it_refuses_a_batch_size_below_1(owner_client, store, drafts_redis, size):
+@pytest.mark.parametrize("size", ["0", "-5", "5001", "20000"])
+def test_it_refuses_a_batch_size_below_1_or_above_5000(owner_client, store, drafts_redis, size):
     draft_id = start_draft(owner_client)
     expire_for_real(drafts_redis, draft_id, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
     past_their_expiry()
     before = redis_dump(drafts_redis)
 
-    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+    with pytest.raises(CommandError, match="--batch-size must be from 1 to 5000"):
         cleanup("--batch-size", size)
 
     assert_same_redis(before, redis_dump(drafts_redis))
