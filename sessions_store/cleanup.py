@@ -71,7 +71,9 @@ def cleanup_drafts(*, batch_size=500, dry_run=False, progress=None, tombstones=F
     The tombstone pass reads every tombstone (a week of expired drafts: far more than one run
     expires), and only tombstones written under a longer DRAFT_TOMBSTONE_TTL or by an older
     release can be stale. So it runs when no complete pass is recorded for the current TTL or a
-    longer one (the first run, or the TTL was lowered), or when asked (``tombstones``)."""
+    longer one (the first run, or the TTL was lowered), or when asked (``tombstones``). A run
+    without it records a raised TTL all the same: tombstones written since live that long, and
+    are stale once it goes back down."""
     store = get_draft_store()
     started = time.perf_counter()
     report = CleanupReport(dry_run=dry_run)
@@ -114,7 +116,7 @@ def cleanup_drafts(*, batch_size=500, dry_run=False, progress=None, tombstones=F
             tick("tombstones", seen)
         report.seconds = time.perf_counter() - started
         if not dry_run:  # the summary it prints, its duration included
-            store.note_cleanup(report.summary(), tombstones_checked_for=ttl if trim else None)
+            store.note_cleanup(report.summary(), tombstones_checked_for=ttl)
     return report
 
 

@@ -337,6 +337,17 @@ local function note_ended(owner, scored, now, keep, most)  -- scored: {when, id,
   if #over > 0 then redis.call('ZREMRANGEBYRANK', key, 0, -(most + 1)) end
   redis.call('EXPIRE', key, math.max(keep, 1))
 end
+-- The seconds left to the tombstone (``key``) of a draft that just expired, cut back to ``keep``
+-- when it would outlive that by more than a minute, or for ever: written under a longer
+-- DRAFT_TOMBSTONE_TTL after cleanup last checked every tombstone (an app server not yet restarted
+-- when it was lowered, or a TTL raised and lowered again between two runs), which no later run
+-- reads unless the TTL is lowered again.
+local function expired_tomb_left(key, keep)
+  local left = redis.call('PTTL', key) / 1000
+  if left >= 0 and left <= keep + 60 then return left end
+  if keep > 0 then redis.call('EXPIRE', key, keep) else redis.call('DEL', key) end
+  return keep
+end
 """
 
 # Takes a draft out of every index, using its tombstone ``t`` (a table, {} when there is none);
@@ -367,7 +378,8 @@ redis.call('ZREM', KEYS[5], id)
 # tombstone, a set-aside record and the commit lock; mode "expire" acts only if the record is
 # already gone and keeps the tombstone (its owner still gets "expired", not "not found"), noting
 # the draft among its owner's ended drafts: when it expired is read from the tombstone's TTL
-# (it outlives the record by the tombstone TTL). Returns {removed?, step}.
+# (it outlives the record by the tombstone TTL; one that would outlive it longer is cut back to
+# it, _NOTE_ENDED's expired_tomb_left). Returns {removed?, step}.
 # KEYS: draft, tomb, index, index:created, index:expiry, search
 # ARGV: draft id, key prefix, mode, now, tombstone ttl, ended max, counts (see _COUNT)
 FORGET = _COUNT + _SEARCH_INDEX + _NOTE_ENDED + """
@@ -382,7 +394,7 @@ if ARGV[3] == 'delete' then
   redis.call('DEL', ARGV[2] .. 'discarded:' .. id)
   if t['o'] then redis.call('ZREM', ARGV[2] .. 'ended:' .. t['o'], id) end
 elseif t['o'] and not t['d'] then
-  local left = redis.call('PTTL', KEYS[2]) / 1000
+  local left = expired_tomb_left(KEYS[2], keep)
   note_ended(t['o'], {math.min(now, now - keep + left), id}, now, keep, tonumber(ARGV[6]))
 end
 count_tail()
@@ -636,7 +648,7 @@ for i, id in ipairs(gone) do
   later(zrem, prefix .. 'index:created', id)
   later(zrem, expiry, id)
   if t['o'] and not t['d'] then
-    local left = redis.call('PTTL', prefix .. 'tomb:' .. id) / 1000
+    local left = expired_tomb_left(prefix .. 'tomb:' .. id, keep)
     -- In whole seconds (a discard's exact time still sorts after an expiry in the same second): a
     -- compact sorted set keeps a fraction as text, parsed again at every insert (2.7x the ZADD).
     later(ended, t['o'], math.floor(math.min(now, now - keep + left)))

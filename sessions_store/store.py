@@ -205,12 +205,14 @@ class DraftStore:
         raise NotImplementedError
 
     def note_cleanup(self, summary, *, tombstones_checked_for=None):
-        """Record that a cleanup run finished now, with its one-line summary; and, when it checked
-        every tombstone, the DRAFT_TOMBSTONE_TTL it checked them against."""
+        """Record that a cleanup run finished now, with its one-line summary; and the longest
+        DRAFT_TOMBSTONE_TTL a tombstone can have been written under since the last run that checked
+        every tombstone (the TTL it checked them against, or a longer one set since)."""
         raise NotImplementedError
 
     def tombstones_checked_for(self):
-        """The DRAFT_TOMBSTONE_TTL of the last cleanup that checked every tombstone, or None."""
+        """What note_cleanup last recorded as ``tombstones_checked_for``, or None (no cleanup has
+        checked every tombstone)."""
         raise NotImplementedError
 
     def ping(self):

@@ -236,6 +236,40 @@ def test_it_checks_every_tombstone_only_when_none_were_checked_against_this_ttl(
     assert summary(cleanup()[0])["tombstones"] == 0
 
 
+def test_it_checks_every_tombstone_when_the_ttl_goes_back_down_after_a_raise(store, drafts_redis, settings):
+    """Raised, the TTL makes no tombstone stale, but those written meanwhile live that long: put
+    back to where it was checked, they are stale, and a pass must find them."""
+    assert summary(cleanup()[0])["tombstones"] == 0  # the first run: checked against a week
+    settings.DRAFT_TOMBSTONE_TTL = 30 * DAY
+    draft = store.create(new_draft())
+    expire_for_real(drafts_redis, draft.id, tombstone_ttl=30 * DAY)  # as its natural expiry leaves it
+    assert summary(cleanup()[0])["tombstones"] == 0  # raised: nothing to check
+
+    settings.DRAFT_TOMBSTONE_TTL = 7 * DAY  # back to a week
+
+    assert summary(cleanup()[0])["tombstones"] == 1
+    assert 0 < drafts_redis.ttl(store.key("tomb", draft.id)) <= 7 * DAY
+
+
+def test_an_expiry_cuts_back_a_tombstone_written_under_a_longer_ttl_after_the_check(store, drafts_redis, settings):
+    """The TTL was lowered and every tombstone checked against it, while an app server not yet
+    restarted (a rolling deploy) still wrote tombstones under the old one: no later run checks
+    them all again, so the expiry that meets one cuts it back."""
+    settings.DRAFT_TOMBSTONE_TTL = DAY
+    assert summary(cleanup()[0])["tombstones"] == 0  # lowered to a day: checked against it
+    settings.DRAFT_TOMBSTONE_TTL = 7 * DAY  # the server not yet restarted
+    draft = store.create(new_draft())
+    expire_for_real(drafts_redis, draft.id, tombstone_ttl=7 * DAY)
+    settings.DRAFT_TOMBSTONE_TTL = DAY
+    past_their_expiry()
+
+    assert summary(cleanup()[0])["expired"] == 1
+
+    assert 0 < drafts_redis.ttl(store.key("tomb", draft.id)) <= DAY
+    [ended] = store.list_ended("u:1")
+    assert ended.id == draft.id and ended.how == "expired"
+
+
 # --- scale ------------------------------------------------------------------------------------------------
 
 def test_it_works_through_thousands_of_expired_entries_in_small_batches(store, drafts_redis):
