@@ -273,7 +273,8 @@ if old then
 end
 if bytes > 0 then
   redis.call('HSET', uploads, id, bytes)
-  redis.call('EXPIRE', uploads, ARGV[4])
+  -- Never shorter: it must outlive every draft of the owner that has files (one staff extended).
+  if redis.call('TTL', uploads) < tonumber(ARGV[4]) then redis.call('EXPIRE', uploads, ARGV[4]) end
 else
   redis.call('HDEL', uploads, id)
 end

@@ -453,3 +453,19 @@ def test_it_waits_for_redis_expiry_not_the_app_clock(store, frozen_clock):
     frozen_clock.travel(timedelta(days=3))
     loaded, _ = store.load(draft.id, slide=False)
     assert loaded is not None  # Redis owns expiry; the app clock only stamps the record
+
+
+def test_a_save_never_cuts_short_the_owner_upload_total_that_a_longer_lived_draft_counts_in(store, drafts_redis, settings):
+    """uploads:<owner> holds the bytes of each of the owner's drafts with files; another draft's
+    ordinary save must not cut its life below a draft staff extended (its bytes would drop out of
+    the owner's upload total, and the quota of issue 12 could be passed)."""
+    extended = new_draft("u:9")
+    extended.files = [{"name": "a.pdf", "tmp_name": "a.pdf", "size": 1000}]
+    extended = store.create(extended)
+    store.extend(extended, 30 * 86400)
+    other = new_draft("u:9")
+    other.files = [{"name": "b.pdf", "tmp_name": "b.pdf", "size": 2000}]
+    store.create(other)
+
+    assert drafts_redis.ttl(store.key("uploads", "u:9")) > 30 * 86400
+    assert store.load(other.id, count_uploads=True)[0].owner_upload_bytes == 3000
