@@ -142,7 +142,7 @@ class Upkeep:
     @unavailable_on_redis_error_gen
     def trim_tombstones(self, *, batch_size=500, dry_run=False):
         """Tombstones of gone drafts that would outlive DRAFT_TOMBSTONE_TTL (no expiry, or one set
-        under older settings or by an extension): cut back to DRAFT_TOMBSTONE_TTL, or removed."""
+        under a longer DRAFT_TOMBSTONE_TTL or by an older release): cut back to DRAFT_TOMBSTONE_TTL, or removed."""
         client = redis()
         tomb_prefix, draft_prefix = make_key("tomb", "x")[:-1], make_key("draft", "x")[:-1]
 
