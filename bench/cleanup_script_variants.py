@@ -20,7 +20,7 @@ os.environ.setdefault("VAR_DIR", str(Path(__file__).resolve().parent.parent / "v
 
 import drafts_admin_cleanup as bench  # noqa: E402
 
-CUT_NOTE = "  if into == ended then note_ended(key, members, now, keep, most) end\n"
+CUT_NOTE = "    note_ended(key, members, now, keep, most)  -- members: {when, id, when, id, ...}\n"
 CUT_TOMB = "  local old = redis.call('GET', prefix .. 'tomb:' .. id)\n"
 
 
@@ -35,17 +35,6 @@ def variants(base):
     for name, source in cut.items():
         assert name == "current" or source != base, f"{name}: the script changed, update the cuts"
     return cut
-
-
-def redis_cpu(redis):
-    """The Redis server's CPU seconds so far (INFO cpu, user + system)."""
-    info = redis.info("cpu")
-    return info["used_cpu_user"] + info["used_cpu_sys"]
-
-
-def database(redis, number):
-    pool = redis.connection_pool
-    return redis.__class__(connection_pool=pool.__class__(**{**pool.connection_kwargs, "db": number}, connection_class=pool.connection_class))
 
 
 def main():
@@ -63,10 +52,10 @@ def main():
         bench.expire_all(bench.store())
         bench.clone_db(redis, 2)
         redis.flushdb()
-        print("kept in database 2:", database(redis, 2).dbsize(), "keys")
+        print("kept in database 2:", bench.database(redis, 2).dbsize(), "keys")
         return
     redis.flushdb()
-    bench.clone_db(database(redis, 2), 0)
+    bench.clone_db(bench.database(redis, 2), 0)
     scripts = variants(EXPIRE_DUE)
     if "--baseline" in sys.argv:
         source = (Path(sys.argv[sys.argv.index("--baseline") + 1]) / "sessions_store" / "redis_scripts.py").read_text()
@@ -82,10 +71,10 @@ def main():
         for name in scripts:
             for _ in range(batches):
                 args = [make_key(""), clock.now().timestamp(), batch, settings.DRAFT_TOMBSTONE_TTL, 50, settings.SESSION_TTL]
-                started = redis_cpu(redis)
+                started = bench.redis_cpu(redis)
                 seen = redis.evalsha(shas[name], 0, *args)[0]
                 totals[name][0] += seen
-                totals[name][1] += redis_cpu(redis) - started
+                totals[name][1] += bench.redis_cpu(redis) - started
     for name, (seen, seconds) in totals.items():
         print(f"| {name} | {seconds / seen * 1e6:.0f} | {seen:,} |" if seen else f"| {name} | — | 0 |")
     redis.flushdb()

@@ -32,7 +32,7 @@ def main():
 
     redis = bench.store().redis
     redis.flushdb()
-    bench.clone_db(variants.database(redis, 2), 0)
+    bench.clone_db(bench.database(redis, 2), 0)
     if "--steady" in sys.argv:
         redis.hset(bench.store().key("stats", "cleanup"), "tombstones_checked_for", settings.DRAFT_TOMBSTONE_TTL)
     bench.settle_aof(redis)
@@ -40,7 +40,7 @@ def main():
 
     def cpu():
         own = resource.getrusage(resource.RUSAGE_SELF)
-        return variants.redis_cpu(redis), own.ru_utime + own.ru_stime
+        return bench.redis_cpu(redis), own.ru_utime + own.ru_stime
 
     stages = {}
     last = [time.perf_counter(), cpu()]

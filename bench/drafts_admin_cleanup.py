@@ -183,12 +183,17 @@ def child_admin():
     return results
 
 
+def redis_cpu(redis):
+    """The Redis server's CPU seconds so far (INFO cpu, user + system)."""
+    info = redis.info("cpu")
+    return info["used_cpu_user"] + info["used_cpu_sys"]
+
+
 def cpu_seconds(redis):
     """CPU used so far by this process and by the Redis server (which only the benchmark uses):
     on a machine this busy, wall time mostly measures the wait for a core."""
     own = resource.getrusage(resource.RUSAGE_SELF)
-    server = redis.info("cpu")
-    return own.ru_utime + own.ru_stime + server["used_cpu_user"] + server["used_cpu_sys"]
+    return own.ru_utime + own.ru_stime + redis_cpu(redis)
 
 
 def child_cleanup(batch_size, travel_seconds):
@@ -286,12 +291,16 @@ def expire_all(drafts):
         total, start = total + len(chunk), start + len(chunk)
 
 
+def database(redis, number):
+    """A client of database ``number`` of the same Redis server as ``redis``."""
+    pool = redis.connection_pool
+    return redis.__class__(connection_pool=pool.__class__(**{**pool.connection_kwargs, "db": number}, connection_class=pool.connection_class))
+
+
 def clone_db(redis, into):
     """Copy every key of ``redis``'s database (with its TTL) into the empty database ``into``:
     a second cleanup of the very same expired drafts without populating them again."""
-    target = redis.__class__(connection_pool=redis.connection_pool.__class__(
-        **{**redis.connection_pool.connection_kwargs, "db": into}, connection_class=redis.connection_pool.connection_class
-    ))
+    target = database(redis, into)
     target.flushdb()
     batch = []
 

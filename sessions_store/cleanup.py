@@ -100,7 +100,7 @@ def cleanup_drafts(*, batch_size=500, dry_run=False, progress=None, tombstones=F
             tick("expired index entries", seen)
         # Their search entries go with their generation, once every draft of it has ended.
         seen, parts = 0, set()
-        for part, read, _ in store.sweep_search(batch_size=batch_size, dry_run=dry_run):
+        for part, read in store.sweep_search(batch_size=batch_size, dry_run=dry_run):
             parts.add(part)
             seen += read
             tick("search entries", seen)

@@ -119,16 +119,22 @@ local function search_base(prefix, gen)
   if gen == nil then return prefix .. 'search:' end
   return prefix .. 'search:g' .. gen .. ':'
 end
+-- The bucket ``member`` belongs in: the one with the greatest lower bound at or below it.
+local function search_bucket(base, member)
+  local below = redis.call('ZREVRANGEBYLEX', base .. 'buckets', '[' .. member, '-', 'LIMIT', 0, 1)
+  local bound = below[1] or ''
+  return base .. 'b:' .. redis.sha1hex(bound), bound
+end
 local function search_walk(base, low, after, high, take)
-  local buckets = base .. 'buckets'
-  local bound = redis.call('ZREVRANGEBYLEX', buckets, '[' .. low, '-', 'LIMIT', 0, 1)[1]
+  local key, bound = search_bucket(base, low)
   local from = (after and '(' or '[') .. low
   while true do
-    for _, member in ipairs(redis.call('ZRANGEBYLEX', base .. 'b:' .. redis.sha1hex(bound or ''), from, high)) do
+    for _, member in ipairs(redis.call('ZRANGEBYLEX', key, from, high)) do
       if take(member) then return true end
     end
-    bound = redis.call('ZRANGEBYLEX', buckets, bound and ('(' .. bound) or '-', high, 'LIMIT', 0, 1)[1]
+    bound = redis.call('ZRANGEBYLEX', base .. 'buckets', '(' .. bound, high, 'LIMIT', 0, 1)[1]
     if not bound then return false end
+    key = base .. 'b:' .. redis.sha1hex(bound)
   end
 end
 local UUID = '%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x'
@@ -176,11 +182,6 @@ end
 -- without "g" is the release before generations: its entries are in ``search:buckets`` and
 -- ``search:b:<sha1>``, the first generation cleanup sweeps. ``base`` below is one generation's
 -- key prefix (_SEARCH_WALK's search_base).
-local function search_bucket(base, member)
-  local below = redis.call('ZREVRANGEBYLEX', base .. 'buckets', '[' .. member, '-', 'LIMIT', 0, 1)
-  local bound = below[1] or ''
-  return base .. 'b:' .. redis.sha1hex(bound), bound
-end
 local function search_add(base, member)
   local key = search_bucket(base, member)
   redis.call('ZADD', key, 0, member)
@@ -247,7 +248,10 @@ local old = redis.call('GET', KEYS[2])
 if old then
   local ok, t = pcall(cjson.decode, old)
   if ok and type(t) == 'table' then
-    if t['o'] and t['o'] ~= ARGV[12] then redis.call('ZREM', ARGV[11] .. 'owner:' .. t['o'], id) end
+    if t['o'] and t['o'] ~= ARGV[12] then  -- moved to another owner (claimed at sign-in)
+      redis.call('ZREM', ARGV[11] .. 'owner:' .. t['o'], id)
+      redis.call('HDEL', ARGV[11] .. 'uploads:' .. t['o'], id)  -- issue 12
+    end
     if t['s'] and t['s'] ~= ARGV[13] then redis.call('ZREM', ARGV[11] .. 'index:step:' .. t['s'], id) end
     if t['k'] and t['k'] ~= ARGV[14] then redis.call('ZREM', ARGV[11] .. 'index:kind:' .. t['k'], id) end
     if t['q'] and string.find(t['q'], '|', 1, true) then redis.call('ZREM', KEYS[9], t['q'])
@@ -267,10 +271,6 @@ redis.call('ZADD', KEYS[8], ARGV[5], id)
 local fine, new = pcall(cjson.decode, ARGV[7])
 local bytes = (fine and type(new) == 'table' and tonumber(new['b'])) or 0
 local uploads = ARGV[11] .. 'uploads:' .. ARGV[12]
-if old then
-  local ok, t = pcall(cjson.decode, old)
-  if ok and type(t) == 'table' and t['o'] and t['o'] ~= ARGV[12] then redis.call('HDEL', ARGV[11] .. 'uploads:' .. t['o'], id) end
-end
 if bytes > 0 then
   redis.call('HSET', uploads, id, bytes)
   -- Never shorter: it must outlive every draft of the owner that has files (one staff extended).
@@ -653,17 +653,18 @@ for i, id in ipairs(gone) do
     -- In whole seconds (a discard's exact time still sorts after an expiry in the same second): a
     -- compact sorted set keeps a fraction as text, parsed again at every insert (2.7x the ZADD).
     later(ended, t['o'], math.floor(math.min(now, now - keep + left)))
-    ended[t['o']][#ended[t['o']] + 1] = id
+    later(ended, t['o'], id)
   end
   if listed[i] then out[#out + 1] = id; out[#out + 1] = step end
 end
 for _, pending in ipairs(order) do
   local into, key = pending[1], pending[2]
   local members = into[key]
-  if into == ended then note_ended(key, members, now, keep, most) end
-  for from = 1, into == ended and 0 or #members, 1000 do
+  if into == ended then
+    note_ended(key, members, now, keep, most)  -- members: {when, id, when, id, ...}
+  else
     local command = into == hdel and 'HDEL' or 'ZREM'
-    redis.call(command, key, unpack(members, from, math.min(from + 999, #members)))
+    for from = 1, #members, 1000 do redis.call(command, key, unpack(members, from, math.min(from + 999, #members))) end
   end
 end
 return out
@@ -678,7 +679,7 @@ return expire_due({'', ARGV[1]}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), 
 # generation's sweep: the release before generations saved the draft during a rolling deploy,
 # which leaves the words it did not change where they were.
 # Phase "drop" then deletes buckets, and with the last of them the generation.
-# Returns {entries read or buckets dropped, drafts moved, where to go on from ('' when done)}.
+# Returns: "ids", {entries read, where to go on from ('' when done)}; "drop", 'more' or ''.
 # ARGV: key prefix, generation ('' = the release before generations), into, budget, phase, cursor
 SWEEP_SEARCH = _SEARCH_INDEX + r"""
 local prefix, gen, into, budget = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -687,10 +688,10 @@ if ARGV[5] == 'drop' then
   local bounds = redis.call('ZRANGE', base .. 'buckets', 0, budget - 1)
   for _, bound in ipairs(bounds) do redis.call('DEL', base .. 'b:' .. redis.sha1hex(bound)) end
   if #bounds > 0 then redis.call('ZREM', base .. 'buckets', unpack(bounds)) end
-  if #bounds == budget then return {#bounds, 0, 'more'} end
+  if #bounds == budget then return 'more' end
   redis.call('DEL', base .. 'b:' .. redis.sha1hex(''))
   if gen ~= '' then redis.call('ZREM', prefix .. 'search:gens', gen) end
-  return {#bounds, 0, ''}
+  return ''
 end
 local target = search_base(prefix, into)
 local read, moved, last = 0, 0, ''
@@ -714,7 +715,7 @@ local function move(member)
 end
 local more = search_walk(base, ARGV[6] ~= '' and ARGV[6] or '\0', ARGV[6] ~= '', '(\1', move)
 if moved > 0 then redis.call('ZADD', prefix .. 'search:gens', into, into) end
-return {read, moved, more and last or ''}
+return {read, more and last or ''}
 """
 
 # A filtered admin page (issue 14): the intersection of the sort index with the filters, built

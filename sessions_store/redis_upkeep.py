@@ -111,7 +111,7 @@ class Upkeep:
 
     @unavailable_on_redis_error_gen
     def sweep_search(self, *, batch_size=500, dry_run=False):
-        """Yield per step ``(generation, id entries read, live drafts moved)`` while dropping the
+        """Yield per step ``(generation, id entries read)`` while dropping the
         staff search index's generations that are over: those in which every draft written has
         expired unless a read slid it (their last second + SESSION_TTL has passed), and the
         release before generations (redis_scripts.SWEEP_SEARCH). The live drafts' entries move to
@@ -126,18 +126,18 @@ class Upkeep:
         if client.exists(make_key("search", "buckets"), make_key("search", f"b:{_FIRST_BUCKET}")):
             generations.insert(0, "")
         if dry_run:
-            yield from ((gen, 0, 0) for gen in generations)
+            yield from ((gen, 0) for gen in generations)
             return
         run = script(SWEEP_SEARCH)
         for gen in generations:
             cursor = b""
             while True:
-                read, moved, cursor = run(keys=[], args=[make_key(""), gen, into, batch_size, "ids", cursor])
-                yield gen, read, moved
+                read, cursor = run(keys=[], args=[make_key(""), gen, into, batch_size, "ids", cursor])
+                yield gen, read
                 if not cursor:
                     break
-            while run(keys=[], args=[make_key(""), gen, into, batch_size, "drop", ""])[2]:
-                yield gen, 0, 0  # a step (the cleanup's lock is refreshed between steps)
+            while run(keys=[], args=[make_key(""), gen, into, batch_size, "drop", ""]):
+                yield gen, 0  # a step (the cleanup's lock is refreshed between steps)
 
     @unavailable_on_redis_error_gen
     def trim_tombstones(self, *, batch_size=500, dry_run=False):

@@ -192,7 +192,7 @@ class DraftStore:
         raise NotImplementedError
 
     def sweep_search(self, *, batch_size=500, dry_run=False):
-        """Yield per step ``(part, entries read, live drafts kept)`` while dropping the parts of
+        """Yield per step ``(part, entries read)`` while dropping the parts of
         the staff search index that only ended drafts can still be in."""
         raise NotImplementedError
 

@@ -673,7 +673,7 @@
 
   function changedBeforeLoad(element) {
     // (edited() leaves out what autosave never sends: a file box, step 2's remove boxes.)
-    if (!element.name || element.disabled || element.type === "hidden" || element.name === "csrfmiddlewaretoken") return false;
+    if (!element.name || element.disabled || element.type === "hidden") return false;
     if (element.type === "checkbox" || element.type === "radio") return element.checked !== element.defaultChecked;
     if (element.tagName === "SELECT") {
       var options = element.options;
