@@ -396,7 +396,7 @@ if ARGV[3] == 'delete' then
   if t['o'] then redis.call('ZREM', ARGV[2] .. 'ended:' .. t['o'], id) end
 elseif t['o'] and not t['d'] then
   local left = expired_tomb_left(KEYS[2], keep)
-  note_ended(t['o'], {math.min(now, now - keep + left), id}, now, keep, tonumber(ARGV[6]))
+  note_ended(t['o'], {math.floor(math.min(now, now - keep + left)), id}, now, keep, tonumber(ARGV[6]))  -- as EXPIRE_DUE
 end
 count_tail()
 return {removed, step}
@@ -650,8 +650,9 @@ for i, id in ipairs(gone) do
   later(zrem, expiry, id)
   if t['o'] and not t['d'] then
     local left = expired_tomb_left(prefix .. 'tomb:' .. id, keep)
-    -- In whole seconds (a discard's exact time still sorts after an expiry in the same second): a
-    -- compact sorted set keeps a fraction as text, parsed again at every insert (2.7x the ZADD).
+    -- In whole seconds, as FORGET notes an expiry (a discard's exact time still sorts after an
+    -- expiry in the same second): a compact sorted set keeps a fraction as text, parsed again at
+    -- every insert (2.7x the ZADD).
     later(ended, t['o'], math.floor(math.min(now, now - keep + left)))
     later(ended, t['o'], id)
   end
