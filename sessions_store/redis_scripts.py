@@ -752,22 +752,24 @@ return ids
 # held it ~1 s). Walking by score rather than rank, a draft saved meanwhile (moved to the end) is
 # read again rather than shifting the others; and the place among drafts of one score is found
 # again by member (a binary search of their ranks), not by a count that a draft of that score
-# saved or deleted meanwhile would shift past one never read.
+# saved or deleted meanwhile would shift past one never read. The chunk is then read by rank from
+# there (within the script, ranks hold still): O(log n + count) however many drafts share
+# ``low``, where ZRANGEBYSCORE's LIMIT offset walked past every one of them again, chunk after
+# chunk (at a million drafts of one bulk-written score, a first filtered page took 5-9 s).
 # With ``same`` the driver is scored as the sort index is (by last activity): its scores are used.
 # Returns {entries read, last score read, last member read}.
 # KEYS: building, sort index, driver, other filters...   ARGV: low, member ("" at first), count, seconds, same
 INTERSECT_CHUNK = _BYTES_BEFORE + """
-local skip = 0
+local start = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. ARGV[1])  -- the rank of the first entry at ``low``
 if ARGV[2] ~= '' then
-  local first = redis.call('ZCOUNT', KEYS[3], '-inf', '(' .. ARGV[1])
-  local lo, hi = first, first + redis.call('ZCOUNT', KEYS[3], ARGV[1], ARGV[1])
+  local lo, hi = start, start + redis.call('ZCOUNT', KEYS[3], ARGV[1], ARGV[1])
   while lo < hi do
     local mid = math.floor((lo + hi) / 2)
     if bytes_before(ARGV[2], redis.call('ZRANGE', KEYS[3], mid, mid)[1]) then hi = mid else lo = mid + 1 end
   end
-  skip = lo - first
+  start = lo
 end
-local entries = redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', skip, ARGV[3])
+local entries = redis.call('ZRANGE', KEYS[3], start, start + tonumber(ARGV[3]) - 1, 'WITHSCORES')
 local n = #entries / 2
 if n == 0 then return {0, ARGV[1], ARGV[2]} end
 local ids, sorted = {}, {}

@@ -252,17 +252,39 @@ def test_it_pages_fifty_drafts_at_a_time(staff_viewer, owner, frozen_clock):
     assert len(listed_ids(client, p="not-a-number")) == 50
 
 
-def intersections(redis):
-    """Intersections built so far: their chunks' reads of the driver index (ZRANGEBYSCORE; the
-    admin list uses it nowhere else), plus any ZINTERSTORE (scripts' calls included)."""
-    stats = redis.info("commandstats")
-    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("zrangebyscore", "zinterstore"))
+@pytest.fixture
+def intersections(drafts_redis, monkeypatch):
+    """Intersections built so far: ``intersections()`` counts the chunks run (INTERSECT_CHUNK
+    scripts), plus any ZINTERSTORE (scripts' calls included)."""
+    from sessions_store import redis_scripts
+
+    chunks = []
+    real = redis_admin.script
+
+    def script(source):
+        run = real(source)
+        if source != redis_scripts.INTERSECT_CHUNK:
+            return run
+
+        def chunk(**kwargs):
+            chunks.append(kwargs)
+            return run(**kwargs)
+
+        return chunk
+
+    monkeypatch.setattr(redis_admin, "script", script)
+
+    def count():
+        stats = drafts_redis.info("commandstats")
+        return len(chunks) + stats.get("cmdstat_zinterstore", {}).get("calls", 0)
+
+    return count
 
 
-def test_it_pages_a_filtered_list_from_one_intersection_of_its_indexes(staff_viewer, owner, frozen_clock, drafts_redis):
+def test_it_pages_a_filtered_list_from_one_intersection_of_its_indexes(staff_viewer, owner, frozen_clock, drafts_redis, intersections):
     drafts = bulk_drafts(53, f"u:{owner.pk}", frozen_clock)
     client = logged_in(staff_viewer)
-    before = intersections(drafts_redis)
+    before = intersections()
 
     first = listed_names(client, step="requirements", kind="user")
     second = listed_names(client, step="requirements", kind="user", p=2)
@@ -271,15 +293,15 @@ def test_it_pages_a_filtered_list_from_one_intersection_of_its_indexes(staff_vie
     assert len(first) == 50 and first[0] == "Bulk 52"
     assert second == ["Bulk 02", "Bulk 01", "Bulk 00"]
     assert oldest_first == ["Bulk 50", "Bulk 51", "Bulk 52"]
-    assert intersections(drafts_redis) - before == 2  # one per filter and sort, reused by its next page
+    assert intersections() - before == 2  # one per filter and sort, reused by its next page
     # One filter, sorted by last activity: that filter's own index is the list, no intersection.
     assert listed_names(client, step="requirements", p=2) == ["Bulk 02", "Bulk 01", "Bulk 00"]
-    assert intersections(drafts_redis) - before == 2
+    assert intersections() - before == 2
     assert {draft.id for draft in drafts} == set(listed_ids(client, kind="user")) | set(listed_ids(client, kind="user", p=2))
 
 
 
-def test_it_builds_a_filtered_list_in_short_chunks_that_leave_no_draft_out(staff_viewer, owner, frozen_clock, drafts_redis, monkeypatch):
+def test_it_builds_a_filtered_list_in_short_chunks_that_leave_no_draft_out(staff_viewer, owner, frozen_clock, drafts_redis, monkeypatch, intersections):
     # Chunks of 7 over 53 drafts, and drafts that share a last-activity time (a tie across a
     # chunk's edge must be neither skipped nor read twice): the same list as one intersection.
     monkeypatch.setattr(redis_admin, "INTERSECTION_CHUNK", 7)
@@ -288,12 +310,12 @@ def test_it_builds_a_filtered_list_in_short_chunks_that_leave_no_draft_out(staff
         # Last activity in threes at the same instant (as a bulk import could leave them).
         drafts_redis.zadd(key, {draft.id: 1_800_000_000 + number // 3 for number, draft in enumerate(drafts)})
     client = logged_in(staff_viewer)
-    before = intersections(drafts_redis)
+    before = intersections()
 
     listed = listed_ids(client, step="requirements", kind="user") + listed_ids(client, step="requirements", kind="user", p=2)
 
     assert sorted(listed) == sorted(draft.id for draft in drafts)
-    assert intersections(drafts_redis) - before == 8  # ceil(53 / 7) chunks, each a short script
+    assert intersections() - before == 8  # ceil(53 / 7) chunks, each a short script
     assert paginator(client.get(LIST_URL, {"step": "requirements", "kind": "user"})) == (53, 1, 2)
     assert [key for key in drafts_redis.keys("*tmp:*") if re.search(rb":[0-9a-f]{32}$", key)] == []  # no chunks left behind
 

@@ -224,3 +224,24 @@ def test_a_search_page_costs_two_round_trips_its_ids_ordered_and_paged_in_redis(
     assert (total, len(drafts)) == (60, 50)
     assert len(round_trips) == 2  # the search script, then the page's drafts
     assert {d.id for d in drafts} <= {d.id for d in made}
+
+
+def test_a_search_of_several_words_finds_every_draft_with_all_of_them_and_stops_at_the_limit_among_those(drafts_redis, monkeypatch):
+    """Hundreds of drafts have one of the words and only some both, interleaved: the search neither
+    misses one nor finds one too many; cut at the limit, it keeps the first drafts (in the index's
+    order: by id) that have both."""
+    from sessions_store import redis_admin
+
+    store = get_draft_store()
+    made = named_drafts(
+        (f"Alpha {n}", "Beta Ltd" if n % 3 else "Gamma Ltd", f"team{n}@alpha.example") for n in range(450)
+    )
+    both = sorted(d.id for n, d in enumerate(made) if n % 3)
+
+    assert store.page(query="alpha beta", per_page=1000)[0] == len(both) == 300
+    assert {d.id for d in store.page(query="beta alpha", per_page=1000)[1]} == set(both)
+    for limit in (1, 199, 200, 201, 299):
+        monkeypatch.setattr(redis_admin, "SEARCH_LIMIT", limit)
+        total, drafts = store.page(query="alpha beta", per_page=1000)
+        assert total == limit
+        assert {d.id for d in drafts} == set(both[:limit])
