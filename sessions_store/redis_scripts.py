@@ -319,13 +319,26 @@ if over_uploads(tonumber(ARGV[16] or 0)) then return -5 end
 # ARGV[2] is the key prefix; the caller passes now, the age kept and the count kept. Needs
 # _SEARCH_INDEX before it.
 _NOTE_ENDED = """
+-- redis.call writes every number argument out with "%.17g" (snprintf), ~2,800 instructions each:
+-- a tenth of EXPIRE_DUE's time went to the five numbers of each owner's note (callgrind). The
+-- same text, made once per number and script run: whole numbers with "%d" (what "%.17g" writes
+-- for them), others with "%.17g".
+local number_text = {}
+local function as_text(n)
+  local text = number_text[n]
+  if not text then
+    if n == math.floor(n) and n > -1e15 and n < 1e15 then text = string.format('%d', n) else text = string.format('%.17g', n) end
+    number_text[n] = text
+  end
+  return text
+end
 local function note_ended(owner, scored, now, keep, most)  -- scored: {when, id, when, id, ...}
   local key = ARGV[2] .. 'ended:' .. owner
   -- In slices: a call takes at most ~8,000 arguments through unpack, and a cleanup batch can
   -- hold more of one owner's drafts than 4,000.
   for from = 1, #scored, 2000 do redis.call('ZADD', key, unpack(scored, from, math.min(from + 1999, #scored))) end
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - keep)
-  local over = redis.call('ZRANGE', key, 0, -(most + 1))
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', as_text(now - keep))
+  local over = redis.call('ZRANGE', key, '0', as_text(-(most + 1)))
   for _, old in ipairs(over) do
     if redis.call('EXISTS', ARGV[2] .. 'draft:' .. old) == 0 then
       local fine, t = pcall(cjson.decode, redis.call('GET', ARGV[2] .. 'tomb:' .. old) or '')
@@ -335,8 +348,8 @@ local function note_ended(owner, scored, now, keep, most)  -- scored: {when, id,
       redis.call('DEL', ARGV[2] .. 'discarded:' .. old, ARGV[2] .. 'tomb:' .. old)
     end
   end
-  if #over > 0 then redis.call('ZREMRANGEBYRANK', key, 0, -(most + 1)) end
-  redis.call('EXPIRE', key, math.max(keep, 1))
+  if #over > 0 then redis.call('ZREMRANGEBYRANK', key, '0', as_text(-(most + 1))) end
+  redis.call('EXPIRE', key, as_text(math.max(keep, 1)))
 end
 -- The seconds left to the tombstone (``key``) of a draft that just expired, cut back to ``keep``
 -- when it would outlive that by more than a minute, or for ever: written under a longer
@@ -610,62 +623,98 @@ return out
 # Returns {entries seen, rescheduled, id, step, id, step, ...} of the drafts it forgot.
 # ARGV: key prefix, now, count, tombstone ttl, ended max, session ttl
 EXPIRE_DUE = "local function expire_due(ARGV, prefix, now, count, keep, most, session_ttl)\n" + _SEARCH_INDEX + _NOTE_ENDED + """
+-- Light on Lua's allocator and collector (perf on redis-server, 100k and 1M drafts of two per
+-- owner: about 30% of the script's time was Lua building and collecting tables): counters instead
+-- of ``#``, no table per key to note, a key's list made with its first entries, each key's name
+-- built once, the three main indexes' removals straight from ``gone``.
 local expiry = prefix .. 'index:expiry'
+local draft_prefix, tomb_prefix = prefix .. 'draft:', prefix .. 'tomb:'
 local due = redis.call('ZRANGEBYSCORE', expiry, '-inf', now, 'LIMIT', 0, count)
-local out = {#due, 0}
-local gone = {}
+local out, n_out = {#due, 0}, 2
+local gone, n_gone = {}, 0
 for _, id in ipairs(due) do
-  local pttl = redis.call('PTTL', prefix .. 'draft:' .. id)
+  local pttl = redis.call('PTTL', draft_prefix .. id)
   if pttl ~= -2 then
     redis.call('ZADD', expiry, 'XX', now + (pttl > 0 and pttl / 1000 or session_ttl), id)
     out[2] = out[2] + 1
   else
-    gone[#gone + 1] = id
+    n_gone = n_gone + 1
+    gone[n_gone] = id
   end
 end
-if #gone == 0 then return out end
+if n_gone == 0 then return out end
 local listed = redis.call('ZMSCORE', prefix .. 'index', unpack(gone))  -- FORGET reports these only
-local zrem, hdel, ended, order = {}, {}, {}, {}  -- ended: per owner, {when, id, ...} to note
+-- Per key, the members to remove (zrem, hdel) or the {when, id, ...} to note (ended), each key
+-- listed once in ``order`` (order_of: which of the three) as it first comes.
+local zrem, hdel, ended, order, order_of, n_order = {}, {}, {}, {}, {}, 0
 local function later(into, key, member)
   local members = into[key]
-  if not members then members = {}; into[key] = members; order[#order + 1] = {into, key} end
-  members[#members + 1] = member
+  if members then
+    members[#members + 1] = member
+  else
+    into[key] = {member}
+    n_order = n_order + 1
+    order[n_order], order_of[n_order] = key, into
+  end
 end
+local owner_keys, uploads_keys, step_keys, kind_keys = {}, {}, {}, {}
+local function key_of(cache, name, value)
+  local key = cache[value]
+  if not key then key = prefix .. name .. value; cache[value] = key end
+  return key
+end
+local search_key = prefix .. 'search'
 for i, id in ipairs(gone) do
   local step, t = '', {}
-  local old = redis.call('GET', prefix .. 'tomb:' .. id)
+  local tomb = tomb_prefix .. id
+  local old = redis.call('GET', tomb)
   if old then
     local ok, decoded = pcall(cjson.decode, old)
     if ok and type(decoded) == 'table' then t = decoded end
   end
-  if t['o'] then later(zrem, prefix .. 'owner:' .. t['o'], id) end
-  if t['s'] then later(zrem, prefix .. 'index:step:' .. t['s'], id); step = t['s'] end
-  if t['k'] then later(zrem, prefix .. 'index:kind:' .. t['k'], id) end
+  local o = t['o']
+  if o then later(zrem, key_of(owner_keys, 'owner:', o), id) end
+  if t['s'] then later(zrem, key_of(step_keys, 'index:step:', t['s']), id); step = t['s'] end
+  if t['k'] then later(zrem, key_of(kind_keys, 'index:kind:', t['k']), id) end
   -- Its search entries stay in their generation until SWEEP_SEARCH drops it whole.
-  if t['q'] and string.find(t['q'], '|', 1, true) then later(zrem, prefix .. 'search', t['q']) end
+  if t['q'] and string.find(t['q'], '|', 1, true) then later(zrem, search_key, t['q']) end
   -- Issue 12: no entry to remove when its last save had no files (SAVE removed it then).
-  if t['o'] and tonumber(t['b'] or 1) ~= 0 then later(hdel, prefix .. 'uploads:' .. t['o'], id) end
-  later(zrem, prefix .. 'index', id)
-  later(zrem, prefix .. 'index:created', id)
-  later(zrem, expiry, id)
-  if t['o'] and not t['d'] then
-    local left = expired_tomb_left(prefix .. 'tomb:' .. id, keep)
+  if o and tonumber(t['b'] or 1) ~= 0 then later(hdel, key_of(uploads_keys, 'uploads:', o), id) end
+  if o and not t['d'] then
+    local left = expired_tomb_left(tomb, keep)
     -- In whole seconds, as FORGET notes an expiry (a discard's exact time still sorts after an
     -- expiry in the same second): a compact sorted set keeps a fraction as text, parsed again at
     -- every insert (2.7x the ZADD).
-    later(ended, t['o'], math.floor(math.min(now, now - keep + left)))
-    later(ended, t['o'], id)
+    local when = as_text(math.floor(math.min(now, now - keep + left)))
+    local members = ended[o]
+    if members then
+      local n = #members
+      members[n + 1], members[n + 2] = when, id
+    else
+      ended[o] = {when, id}
+      n_order = n_order + 1
+      order[n_order], order_of[n_order] = o, ended
+    end
   end
-  if listed[i] then out[#out + 1] = id; out[#out + 1] = step end
+  if listed[i] then
+    out[n_out + 1], out[n_out + 2] = id, step
+    n_out = n_out + 2
+  end
 end
-for _, pending in ipairs(order) do
-  local into, key = pending[1], pending[2]
+-- Every gone draft leaves the three main indexes, then the keys above get theirs (in slices:
+-- unpack takes at most ~8,000 arguments).
+for _, key in ipairs({prefix .. 'index', prefix .. 'index:created', expiry}) do
+  for from = 1, n_gone, 1000 do redis.call('ZREM', key, unpack(gone, from, math.min(from + 999, n_gone))) end
+end
+for j = 1, n_order do
+  local into, key = order_of[j], order[j]
   local members = into[key]
   if into == ended then
     note_ended(key, members, now, keep, most)  -- members: {when, id, when, id, ...}
   else
     local command = into == hdel and 'HDEL' or 'ZREM'
-    for from = 1, #members, 1000 do redis.call(command, key, unpack(members, from, math.min(from + 999, #members))) end
+    local n = #members
+    for from = 1, n, 1000 do redis.call(command, key, unpack(members, from, math.min(from + 999, n))) end
   end
 end
 return out
