@@ -255,13 +255,23 @@ def run_child(code, name, *args, log_level=None):
 
 # --- the parent: this checkout's code, for Redis housekeeping only --------------------------------
 
+def baseline_script(directory, name):
+    """Script ``name`` (EXPIRE_DUE, SEARCH, ...) as ``directory``, an export of an earlier commit,
+    defines it."""
+    source = (Path(directory) / "sessions_store" / "redis_scripts.py").read_text()
+    namespace = {}
+    exec(compile(source.replace("from .connection import redis", ""), str(directory), "exec"), namespace)
+    return namespace[name]
+
+
 def admin_pages(redis, code):
     """child_admin with ``code``'s code, every filtered page's intersection built by that code
     (another's, kept for paging, would make its first page a reuse)."""
     from sessions_store.connection import make_key
 
-    for key in redis.scan_iter(match=make_key("tmp", "*"), count=10_000):
-        redis.delete(key)
+    kept = list(redis.scan_iter(match=make_key("tmp", "*"), count=10_000))
+    if kept:
+        redis.delete(*kept)
     return run_child(code, "admin")[0]
 
 

@@ -7,8 +7,8 @@ searches.
     .venv/bin/python bench/search_variants.py [--baseline DIR ...] [--rounds N]
 
 It reads database 0 of the benchmark's Redis (var/bench, or REDIS_URL) and writes nothing. Each
-round runs every query once per script, in turn (every other round in the other order); the table gives the median per call. Numbers are
-comparable within one run only.
+round runs every query once per script, in turn (every other round in the other order); the
+table gives the median per call. Numbers are comparable within one run only.
 """
 
 import argparse
@@ -31,14 +31,6 @@ QUERIES = {
 }
 
 
-def search_source(directory):
-    """SEARCH as an export of an earlier commit defines it."""
-    source = (Path(directory) / "sessions_store" / "redis_scripts.py").read_text()
-    namespace = {}
-    exec(compile(source.replace("from .connection import redis", ""), str(directory), "exec"), namespace)
-    return namespace["SEARCH"]
-
-
 def evalsha_usec(redis):
     stats = redis.info("commandstats")
     return stats.get("cmdstat_evalsha", {}).get("usec", 0)
@@ -57,7 +49,7 @@ def main():
     redis = bench.store().redis
     some_id = redis.zrange(make_key("index"), 0, 0)[0].decode()
     queries = {**QUERIES, "draft id prefix": some_id[:13]}
-    scripts = {"this checkout": SEARCH, **{str(path): search_source(path) for path in options.baseline}}
+    scripts = {"this checkout": SEARCH, **{str(path): bench.baseline_script(path, "SEARCH") for path in options.baseline}}
     print(f"{redis.zcard(make_key('index')):,} live drafts; {options.rounds} rounds\n")
     queries_page = redis_admin.AdminQueries()
     times = {(name, label): [] for name in scripts for label in queries}

@@ -647,12 +647,13 @@ local listed = redis.call('ZMSCORE', prefix .. 'index', unpack(gone))  -- FORGET
 -- Per key, the members to remove (zrem, hdel) or the {when, id, ...} to note (ended), each key
 -- listed once in ``order`` (order_of: which of the three) as it first comes.
 local zrem, hdel, ended, order, order_of, n_order = {}, {}, {}, {}, {}, 0
-local function later(into, key, member)
+local function later(into, key, member, second)  -- second: an ended note's id after its when
   local members = into[key]
   if members then
-    members[#members + 1] = member
+    local n = #members
+    members[n + 1], members[n + 2] = member, second
   else
-    into[key] = {member}
+    into[key] = {member, second}
     n_order = n_order + 1
     order[n_order], order_of[n_order] = key, into
   end
@@ -685,16 +686,7 @@ for i, id in ipairs(gone) do
     -- In whole seconds, as FORGET notes an expiry (a discard's exact time still sorts after an
     -- expiry in the same second): a compact sorted set keeps a fraction as text, parsed again at
     -- every insert (2.7x the ZADD).
-    local when = as_text(math.floor(math.min(now, now - keep + left)))
-    local members = ended[o]
-    if members then
-      local n = #members
-      members[n + 1], members[n + 2] = when, id
-    else
-      ended[o] = {when, id}
-      n_order = n_order + 1
-      order[n_order], order_of[n_order] = o, ended
-    end
+    later(ended, o, as_text(math.floor(math.min(now, now - keep + left))), id)
   end
   if listed[i] then
     out[n_out + 1], out[n_out + 2] = id, step

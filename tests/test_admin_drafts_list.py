@@ -252,13 +252,10 @@ def test_it_pages_fifty_drafts_at_a_time(staff_viewer, owner, frozen_clock):
     assert len(listed_ids(client, p="not-a-number")) == 50
 
 
-@pytest.fixture
-def intersections(drafts_redis, monkeypatch):
-    """Intersections built so far: ``intersections()`` counts the chunks run (INTERSECT_CHUNK
-    scripts), plus any ZINTERSTORE (scripts' calls included)."""
+def after_each_chunk(monkeypatch, then):
+    """Every INTERSECT_CHUNK the admin runs calls ``then(keys, args)`` once it has run."""
     from sessions_store import redis_scripts
 
-    chunks = []
     real = redis_admin.script
 
     def script(source):
@@ -266,13 +263,22 @@ def intersections(drafts_redis, monkeypatch):
         if source != redis_scripts.INTERSECT_CHUNK:
             return run
 
-        def chunk(**kwargs):
-            chunks.append(kwargs)
-            return run(**kwargs)
+        def chunk(keys, args):
+            answer = run(keys=keys, args=args)
+            then(keys, args)
+            return answer
 
         return chunk
 
     monkeypatch.setattr(redis_admin, "script", script)
+
+
+@pytest.fixture
+def intersections(drafts_redis, monkeypatch):
+    """Intersections built so far: ``intersections()`` counts the chunks run (INTERSECT_CHUNK
+    scripts), plus any ZINTERSTORE (scripts' calls included)."""
+    chunks = []
+    after_each_chunk(monkeypatch, lambda keys, args: chunks.append(args))
 
     def count():
         stats = drafts_redis.info("commandstats")
@@ -377,30 +383,20 @@ def test_it_leaves_no_draft_out_when_one_read_at_a_shared_time_is_saved_mid_buil
     # Nine drafts at one last-activity time (a bulk import), chunks of 3. After the first chunk,
     # the second draft it read is saved (it moves to the end of its indexes): the next chunk's
     # "skip the 2 already read at that time" then skips one never read.
-    from sessions_store import redis_scripts
-
     monkeypatch.setattr(redis_admin, "INTERSECTION_CHUNK", 3)
     drafts = bulk_drafts(9, f"u:{owner.pk}", frozen_clock)
     keys = drafts_redis.keys("*index:step:requirements") + drafts_redis.keys("*index:kind:user")
     for key in keys:
         drafts_redis.zadd(key, {draft.id: 1_800_000_000 for draft in drafts})
     saved_meanwhile = sorted(draft.id for draft in drafts)[1]
-    real = redis_admin.script
-
-    def script(source):
-        run = real(source)
-        if source != redis_scripts.INTERSECT_CHUNK:
-            return run
-        def chunk(keys, args):
-            answer = run(keys=keys, args=args)
-            if args[0] == "-inf":
-                for key in keys_saved:
-                    drafts_redis.zadd(key, {saved_meanwhile: 1_800_000_100})
-            return answer
-        return chunk
-
     keys_saved = keys + drafts_redis.keys("*:index")
-    monkeypatch.setattr(redis_admin, "script", script)
+
+    def save_after_the_first(_keys, args):
+        if args[0] == "-inf":
+            for key in keys_saved:
+                drafts_redis.zadd(key, {saved_meanwhile: 1_800_000_100})
+
+    after_each_chunk(monkeypatch, save_after_the_first)
     client = logged_in(staff_viewer)
 
     assert sorted(listed_ids(client, step="requirements", kind="user")) == sorted(draft.id for draft in drafts)
