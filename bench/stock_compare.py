@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/stock_compare.py                           # app vs stock, 6 rounds of 10 s
     .venv/bin/python bench/stock_compare.py --targets app,stock,c     # and the like-for-like ceiling
+    .venv/bin/python bench/stock_compare.py --targets app,c,f          # and the floor of any Redis draft store
     .venv/bin/python bench/stock_compare.py --profile var/bench-profile --rounds 4
     .venv/bin/python bench/stock_compare.py --targets app,stock,c --before /tmp/before   # and main, side by side
 
@@ -14,6 +15,10 @@ Targets, each its own gunicorn (``--workers`` sync workers, DEBUG off) over Post
          and a button (bench/reference/templates/bench/stock_wizard.html), the upload saved to
          disk and the Project written by the app's project_create
   c      the like-for-like ceiling of bench/wizard_load.py: the app's pages, nothing stored
+  f      the floor of any Redis draft store: (c) plus the signed-in user loaded on every request
+         and one Redis round trip a request (a page reads the wizard's state, a step's POST
+         writes its step blind, the final POST reads and deletes); no ownership or revision
+         check, index, history or log line (bench/reference/views.py, FloorStorage)
   before the app from another checkout (``--before DIR``, e.g. ``git worktree add /tmp/before
          main``, or ``git archive``), same settings, database and Redis: a before/after in one
          run. Its code, static files and WSGI wrapper come from DIR; the client from here
@@ -48,7 +53,8 @@ from bench.load.summary import summarise  # noqa: E402
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--targets", default="app,stock", help="comma-separated, from app,stock,c,before (default app,stock)")
+    parser.add_argument("--targets", default="app,stock", help="comma-separated, from app,stock,c,f,before (default app,stock); "
+                        "f is (c) plus the least any Redis draft store must do (the floor under goal 2)")
     parser.add_argument("--before", help="a checkout of an earlier version of the app (e.g. git worktree add /tmp/before main), "
                         "run as the target 'before' on the same database and Redis: before and after in one run")
     parser.add_argument("--rounds", type=int, default=6, help="measured rounds (default 6)")
@@ -63,8 +69,8 @@ def parse_args(argv=None):
     args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     if args.before and "before" not in args.targets:
         args.targets.insert(1, "before")
-    if "app" not in args.targets or not set(args.targets) <= {"app", "stock", "c", "before"}:
-        parser.error("--targets: app and any of stock, c, before")
+    if "app" not in args.targets or not set(args.targets) <= {"app", "stock", "c", "f", "before"}:
+        parser.error("--targets: app and any of stock, c, f, before")
     if "before" in args.targets and not (args.before and (Path(args.before) / "manage.py").exists()):
         parser.error("the target 'before' needs --before DIR, a checkout of the app")
     # What bench/load expects of wizard_load's arguments.
@@ -95,18 +101,20 @@ def report(results, args, started_at):
             f"| {1000 / total if total else 0:.1f} |"
         )
     out.append("")
-    for mine in ("app", "before"):
+    for mine in ("app", "before", "f"):
         if mine not in results or not results[mine]["completions_s"]:
             continue
         app = results[mine]
-        for other, name in (("stock", "bare stock wizard"), ("c", "like-for-like ceiling (c)")):
+        others = (("stock", "bare stock wizard"), ("c", "like-for-like ceiling (c)"), ("f", "floor (f)"))
+        others = others[1:2] if mine == "f" else others
+        for other, name in others:
             if other not in results or not results[other]["completions_s"]:
                 continue
             res = results[other]
             out.append(
                 f"- {targets.TARGETS[mine]['label']} / {name}: throughput {app['completions_s'] / res['completions_s']:.2f}×; "
                 f"server CPU per wizard {cpu_ms(app) / cpu_ms(res):.2f}× (gunicorn only {app['gunicorn_cpu_ms'] / res['gunicorn_cpu_ms']:.2f}×); "
-                f"by CPU per wizard the app does {cpu_ms(res) / cpu_ms(app):.0%} of its work per CPU-second"
+                f"by CPU per wizard {targets.TARGETS[mine]['label']} does {cpu_ms(res) / cpu_ms(app):.0%} of its work per CPU-second"
             )
     return "\n".join(out)
 

@@ -24,6 +24,7 @@ TARGETS = {
     "a": {"label": "(a) db sessions", "desc": "stock formtools, database sessions", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "a"},
     "b": {"label": "(b) cache sessions", "desc": "stock formtools, django-redis cache sessions", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "b"},
     "c": {"label": "(c) ceiling", "desc": "no storage between requests", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "c"},
+    "f": {"label": "(f) floor", "desc": "(c) plus one Redis round trip a request (state read or step written), the user checked", "settings": "bench.reference.settings", "start": "/ref/new/details/", "ref": "f"},
     # bench/stock_compare.py's: the app from another checkout (--before DIR), the same settings.
     "before": {"label": "app before", "desc": "the app at --before's checkout", "settings": "wizard_site.settings", "start": "/projects/new/", "ref": None},
     # bench/stock_compare.py's: a bare stock formtools wizard (its own one-line template).

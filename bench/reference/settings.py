@@ -6,6 +6,8 @@ BENCH_REF selects the reference:
   s  the bare stock wizard (BareStockWizard: its own one-line template), cache sessions as b
   c  the same views over a storage that keeps nothing between requests (the ceiling); the login
      in the app's own session engine (a signed cookie), as the app has
+  f  (c) plus the floor of any Redis draft store: the user checked and one Redis round trip per
+     request (views.FloorStorage)
 """
 
 import os
@@ -15,8 +17,8 @@ from wizard_site.settings import CACHES as _APP_CACHES
 
 ROOT_URLCONF = "bench.reference.urls"
 BENCH_REF = os.environ.get("BENCH_REF", "a")
-if BENCH_REF not in ("a", "b", "c", "s"):
-    raise RuntimeError(f"BENCH_REF must be a, b, c or s, got {BENCH_REF!r}")
+if BENCH_REF not in ("a", "b", "c", "f", "s"):
+    raise RuntimeError(f"BENCH_REF must be a, b, c, f or s, got {BENCH_REF!r}")
 
 if BENCH_REF == "s":
     FORM_RENDERER = "django.forms.renderers.DjangoTemplates"  # stock: Django's default

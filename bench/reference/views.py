@@ -16,7 +16,15 @@ Storage (chosen by settings.BENCH_REF):
   c     NoopStorage: keeps nothing between requests. A later step replays what the benchmark
         posted (bench.wizard_payload), as a perfect zero-cost store would return it; the upload
         is found again on disk under a per-user folder. The ceiling.
+  f     FloorStorage: (c) plus the least that any store keeping drafts in Redis for a signed-in
+        user must do on each request: the user loaded and checked (as the app does on every
+        request, issue 12's revocation included) and one Redis round trip (a page reads the
+        state, a step's POST writes its step blind, the final POST reads it and deletes it). No
+        ownership or revision check, indexes, history, expiry, counters or log lines. The floor
+        under goal 2: what storing costs before a store does anything of its own.
 """
+
+import json
 
 import os
 import uuid
@@ -95,6 +103,54 @@ class NoopStorage(BaseStorage):
                     }
                 }
         return super().get_step_files(step)
+
+
+class FloorStorage(NoopStorage):
+    """(f): the least a Redis draft store can do, one round trip a request. A hash per signed-in
+    user, a field per step: a page reads it whole (HGETALL), a step's POST writes its own fields
+    blind (HSET and EXPIRE in one pipeline, nothing read first), the final POST reads it whole
+    and deletes it. No ownership or revision check, which every real store needs: a lower bound."""
+
+    KINDS = {"d": BaseStorage.step_data_key, "f": BaseStorage.step_files_key}
+
+    def __init__(self, prefix, request=None, file_storage=None):
+        super().__init__(prefix, request, file_storage)  # (c)'s: the step from the URL
+        self.key = f"bench:floor:{request.user.pk}"  # loads the user, as the app does on every request
+        self.was_reset = False
+        if request.method == "GET" or self.data[self.step_key] == STEP_NAMES[-1]:
+            for field, value in _floor_redis().hgetall(self.key).items():
+                kind, step = field.decode().split(":")
+                self.data[self.KINDS[kind]][step] = json.loads(value)
+
+    get_step_data = BaseStorage.get_step_data
+    get_step_files = BaseStorage.get_step_files
+
+    def reset(self):
+        self.was_reset = True
+        super().reset()
+
+    def update_response(self, response):
+        super().update_response(response)
+        if self.request.method != "POST":
+            return
+        if self.was_reset:
+            _floor_redis().delete(self.key)
+            return
+        step = self.request.resolver_match.kwargs.get("step")
+        fields = {f"{kind}:{step}": json.dumps(self.data[name][step]) for kind, name in self.KINDS.items() if step in self.data[name]}
+        with _floor_redis().pipeline(transaction=False) as pipe:
+            pipe.hset(self.key, mapping=fields).expire(self.key, settings.SESSION_TTL).execute()
+
+
+_FLOOR_REDIS = []
+
+
+def _floor_redis():
+    if not _FLOOR_REDIS:
+        import redis
+
+        _FLOOR_REDIS.append(redis.Redis.from_url(os.environ["REDIS_URL"]))
+    return _FLOOR_REDIS[0]
 
 
 class ReferenceWizard(NamedUrlSessionWizardView):
@@ -234,6 +290,7 @@ _STORAGE = {
     "b": "formtools.wizard.storage.session.SessionStorage",
     "s": "formtools.wizard.storage.session.SessionStorage",
     "c": "bench.reference.views.NoopStorage",
+    "f": "bench.reference.views.FloorStorage",
 }
 
 _VIEW = BareStockWizard if settings.BENCH_REF == "s" else ReferenceWizard
