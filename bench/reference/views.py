@@ -24,8 +24,8 @@ Storage (chosen by settings.BENCH_REF):
         under goal 2: what storing costs before a store does anything of its own.
 """
 
+import functools
 import json
-
 import os
 import uuid
 from datetime import timedelta
@@ -138,19 +138,17 @@ class FloorStorage(NoopStorage):
             return
         step = self.request.resolver_match.kwargs.get("step")
         fields = {f"{kind}:{step}": json.dumps(self.data[name][step]) for kind, name in self.KINDS.items() if step in self.data[name]}
+        if not fields:  # a refused submit: nothing of the step kept
+            return
         with _floor_redis().pipeline(transaction=False) as pipe:
             pipe.hset(self.key, mapping=fields).expire(self.key, settings.SESSION_TTL).execute()
 
 
-_FLOOR_REDIS = []
-
-
+@functools.cache
 def _floor_redis():
-    if not _FLOOR_REDIS:
-        import redis
+    import redis
 
-        _FLOOR_REDIS.append(redis.Redis.from_url(os.environ["REDIS_URL"]))
-    return _FLOOR_REDIS[0]
+    return redis.Redis.from_url(os.environ["REDIS_URL"])
 
 
 class ReferenceWizard(NamedUrlSessionWizardView):
