@@ -46,7 +46,8 @@ def setup():
     if not os.environ.get("REDIS_URL"):
         from sessions_store import embedded
 
-        embedded.start()
+        # A million drafts' append-only file, kept for --reuse, takes about a minute to load.
+        embedded.start(timeout=600)
     import django
 
     django.setup()
