@@ -80,6 +80,10 @@ def parse_args(argv=None):
     return args
 
 
+# Each target's ratios, against these.
+COMPARED = {"app": ("stock", "c", "f"), "before": ("stock", "c", "f"), "f": ("c",)}
+
+
 def cpu_ms(result):
     return result["gunicorn_cpu_ms"] + result["pg_cpu_ms"] + result["redis_cpu_ms"]
 
@@ -101,18 +105,16 @@ def report(results, args, started_at):
             f"| {1000 / total if total else 0:.1f} |"
         )
     out.append("")
-    for mine in ("app", "before", "f"):
+    for mine, others in COMPARED.items():
         if mine not in results or not results[mine]["completions_s"]:
             continue
         app = results[mine]
-        others = (("stock", "bare stock wizard"), ("c", "like-for-like ceiling (c)"), ("f", "floor (f)"))
-        others = others[1:2] if mine == "f" else others
-        for other, name in others:
+        for other in others:
             if other not in results or not results[other]["completions_s"]:
                 continue
             res = results[other]
             out.append(
-                f"- {targets.TARGETS[mine]['label']} / {name}: throughput {app['completions_s'] / res['completions_s']:.2f}×; "
+                f"- {targets.TARGETS[mine]['label']} / {targets.TARGETS[other]['label']}: throughput {app['completions_s'] / res['completions_s']:.2f}×; "
                 f"server CPU per wizard {cpu_ms(app) / cpu_ms(res):.2f}× (gunicorn only {app['gunicorn_cpu_ms'] / res['gunicorn_cpu_ms']:.2f}×); "
                 f"by CPU per wizard {targets.TARGETS[mine]['label']} does {cpu_ms(res) / cpu_ms(app):.0%} of its work per CPU-second"
             )

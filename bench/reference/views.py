@@ -24,7 +24,6 @@ Storage (chosen by settings.BENCH_REF):
         under goal 2: what storing costs before a store does anything of its own.
 """
 
-import functools
 import json
 import os
 import uuid
@@ -44,6 +43,7 @@ from projects.forms import STEPS
 from projects.services import project_create
 from projects.uploads import display_name
 from sessions_store import clock
+from sessions_store.connection import redis  # the app's own pool (django-redis, the drafts alias)
 from sessions_store.files import draft_file_storage
 
 # The app's own helpers, so the page costs what the app's page costs.
@@ -118,7 +118,7 @@ class FloorStorage(NoopStorage):
         self.key = f"bench:floor:{request.user.pk}"  # loads the user, as the app does on every request
         self.was_reset = False
         if request.method == "GET" or self.data[self.step_key] == STEP_NAMES[-1]:
-            for field, value in _floor_redis().hgetall(self.key).items():
+            for field, value in redis().hgetall(self.key).items():
                 kind, step = field.decode().split(":")
                 self.data[self.KINDS[kind]][step] = json.loads(value)
 
@@ -134,21 +134,14 @@ class FloorStorage(NoopStorage):
         if self.request.method != "POST":
             return
         if self.was_reset:
-            _floor_redis().delete(self.key)
+            redis().delete(self.key)
             return
         step = self.request.resolver_match.kwargs.get("step")
         fields = {f"{kind}:{step}": json.dumps(self.data[name][step]) for kind, name in self.KINDS.items() if step in self.data[name]}
         if not fields:  # a refused submit: nothing of the step kept
             return
-        with _floor_redis().pipeline(transaction=False) as pipe:
+        with redis().pipeline(transaction=False) as pipe:
             pipe.hset(self.key, mapping=fields).expire(self.key, settings.SESSION_TTL).execute()
-
-
-@functools.cache
-def _floor_redis():
-    import redis
-
-    return redis.Redis.from_url(os.environ["REDIS_URL"])
 
 
 class ReferenceWizard(NamedUrlSessionWizardView):
