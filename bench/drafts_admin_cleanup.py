@@ -9,14 +9,17 @@ search index's bytes per draft, then `cleanup_drafts` once those drafts have exp
     .venv/bin/python bench/drafts_admin_cleanup.py --sizes 1000000 --admin-only --reuse --baseline /tmp/before
 
 Runs against its own embedded Redis and SQLite under var/bench/ (or REDIS_URL / DATABASE_URL if
-set: it FLUSHES that Redis database, and database 1 of the same server, which holds a copy).
+set: it FLUSHES that Redis database, database 1 of the same server, which holds a copy, and
+database 2, the yardstick's scratch).
 Drafts are written with the store's own save script, so the indexes and tombstones are exactly
 what the app writes; they "expire" by having their records deleted (as Redis expiry does) with the
 app clock moved past their expiry. Each size is populated once (with this checkout's code) and
 every cleanup (this checkout's and, with --baseline, that directory's: an export of an earlier
 commit; at each of --log-levels) runs in a fresh process on a copy of the same expired state,
 after the append-only file is rewritten: a before/after from one run. --no-admin skips the
-admin pages (a million drafts: ~15 min to populate, ~7 min a cleanup).
+admin pages (a million drafts: ~15 min to populate, ~7 min a cleanup). Each cleanup is framed by a
+yardstick, a fixed piece of work of the same kind on the same Redis: how fast the machine was just
+before and just after it.
 """
 
 import argparse
@@ -197,6 +200,41 @@ def cpu_seconds(redis):
     return own.ru_utime + own.ru_stime + redis_cpu(redis)
 
 
+YARDSTICK = """
+for i, key in ipairs(KEYS) do
+    redis.call('GET', key)
+    redis.call('EXISTS', key)
+    redis.call('ZADD', 'yardstick:set', tonumber(ARGV[i]) + 1000000, key)
+    redis.call('ZREM', 'yardstick:set', ARGV[i])
+end
+return #KEYS
+"""
+
+
+def yardstick(redis, entries=20_000, batch=500):
+    """The machine's speed right now, by a fixed piece of work like the cleanup's on the same Redis
+    server (database 2, flushed): batches of ``batch`` keys, each read, checked and moved in a
+    200,000-member sorted set by one script. CPU µs (this process + Redis) per entry. The same
+    cleanup measured up to 3x apart from run to run, with plain commands inside it just as far
+    apart: the yardstick shows the machine's part. (It does not correct for it: divided by it, an
+    A/A pair came out nearer in one run and further apart in another.)"""
+    scratch = database(redis, 2)
+    scratch.flushdb()
+    for start in range(0, 200_000, 2_000):  # small writes: the cleanup's peak RSS is measured after
+        scratch.zadd("yardstick:set", {str(n): n for n in range(start, start + 2_000)})
+    for start in range(0, entries, 1_000):
+        scratch.mset({f"yardstick:{n}": "x" * 200 for n in range(start, start + 1_000)})
+    run = scratch.register_script(YARDSTICK)
+    used = cpu_seconds(scratch)
+    for start in range(0, entries, batch):
+        numbers = range(start, start + batch)
+        run(keys=[f"yardstick:{n}" for n in numbers], args=[str(n * 7 % 200_000) for n in numbers])
+    used = cpu_seconds(scratch) - used
+    scratch.flushdb()
+    scratch.connection_pool.disconnect()
+    return used / entries * 1e6
+
+
 def child_cleanup(batch_size, travel_seconds):
     """One cleanup with the clock moved past every draft's expiry: wall time, CPU (command +
     Redis), peak RSS, and the Redis commands it ran (INFO commandstats, reset just before)."""
@@ -206,6 +244,7 @@ def child_cleanup(batch_size, travel_seconds):
 
     clock.travel(timedelta(seconds=travel_seconds))
     redis = store().redis
+    yardsticks = [yardstick(redis)]
     redis.config_resetstat()
     started, used = time.perf_counter(), cpu_seconds(redis)
     call_command("cleanup_drafts", batch_size=batch_size, verbosity=1)
@@ -216,7 +255,7 @@ def child_cleanup(batch_size, travel_seconds):
     }
     return {
         "seconds": elapsed, "cpu_seconds": used, "commands": commands,
-        "max_rss_mb": peak_rss_mb(),
+        "max_rss_mb": peak_rss_mb(), "yardstick_us": yardsticks + [yardstick(redis)],
     }
 
 
@@ -447,13 +486,15 @@ def report(rows, sizes):
     if not cleaned:
         return
     print("\n### `cleanup_drafts` of those drafts once expired (each row a cleanup of the same expired state)\n")
-    print("| code | log level | expired entries | cleanup (s) | entries/s | CPU s (command + Redis) | entries per CPU-second | peak RSS (MB) | Redis used: live → expired → after cleanup (MB) | search keys left |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| code | log level | expired entries | cleanup (s) | entries/s | CPU s (command + Redis) | entries per CPU-second | yardstick (µs an entry, before / after) | peak RSS (MB) | Redis used: live → expired → after cleanup (MB) | search keys left |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for (size, label, level), row in cleaned.items():
-        seconds = row["cleanup"]["seconds"]
+        seconds, cpu = row["cleanup"]["seconds"], row["cleanup"]["cpu_seconds"]
+        sticks = row["cleanup"]["yardstick_us"]
         print(
-            f"| {label} | {level} | {size:,} | {seconds:.1f} | {size / seconds:,.0f} | {row['cleanup']['cpu_seconds']:.1f} "
-            f"| {size / row['cleanup']['cpu_seconds']:,.0f} | {row['cleanup']['max_rss_mb']:.0f} "
+            f"| {label} | {level} | {size:,} | {seconds:.1f} | {size / seconds:,.0f} | {cpu:.1f} "
+            f"| {size / cpu:,.0f} | {sticks[0]:.1f} / {sticks[1]:.1f} "
+            f"| {row['cleanup']['max_rss_mb']:.0f} "
             f"| {row['used_live'] / 1e6:,.0f} → {row['used_before'] / 1e6:,.0f} → {row['used_after'] / 1e6:,.0f} | {row['search_left']} |"
         )
     print("\n### Redis commands per expired entry (calls / µs of Redis time, INFO commandstats)\n")
