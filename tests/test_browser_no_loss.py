@@ -65,6 +65,42 @@ def test_it_never_conflicts_with_itself_after_a_reload(browser_pages, gap_ms):
     no_conflict(page)
 
 
+def test_a_save_answered_while_the_page_reloads_comes_back_on_a_page_rendered_before_it(browser_pages):
+    # The race behind a failure of the test above (a 150 ms gap, on a slow machine): the reload's
+    # page is rendered before the save in flight lands, and that save's answer reaches the page
+    # being left. The page being left must not forget what it sent: the next page puts it back.
+    page = on_requirements(browser_pages)
+    held, answers = Held(page, AUTOSAVE), []
+    page.on("requestfinished", lambda request: answers.append(request) if "/autosave/" in request.url else None)
+    page.get_by_label(NOTES).fill("Chillers on floors 2")
+    wait_for(page, held.routes)  # the save is on its way, held before the server
+    rendered = []
+    page.route(re.compile(r"/requirements/$"), lambda route: rendered.append((route, route.fetch())))
+    page.evaluate("setTimeout(function () { location.reload(); }, 0)")
+    wait_for(page, rendered)  # the server rendered the reload's page without the save
+    held.release()
+    # The save lands, and its answer reaches this page. (The page being left cannot be asked:
+    # Playwright's calls, and the DevTools protocol's, wait for the navigation. So: the answer's
+    # last byte arrived, then half a second for the page's script to read it.)
+    wait_for(page, answers)
+    page.wait_for_timeout(500)
+    route, response = rendered[0]
+    route.fulfill(response=response)
+
+    notes = page.get_by_label(NOTES)
+    expect(notes).to_have_value("Chillers on floors 2")
+    expect(status(page)).to_have_text(SAVED)
+    draft_id = draft_id_of(page)
+    assert stored_pending(draft_id, "requirements")["requirements-requirements_notes"] == ["Chillers on floors 2"]
+    no_conflict(page)
+    # Reloaded again, after every save landed: the page has it, and the device forgets it.
+    page.unroute(re.compile(r"/requirements/$"))
+    page.reload()
+    expect(page.get_by_label(NOTES)).to_have_value("Chillers on floors 2")
+    assert eventually(page, lambda: page.evaluate("Object.keys(localStorage).filter(function (k) { return k.indexOf('pw-pending:') === 0; })") == [])
+    no_conflict(page)
+
+
 @pytest.mark.parametrize("gap_ms", [0, 150, 600, 1000])
 def test_it_never_conflicts_with_itself_after_a_step_link(browser_pages, gap_ms):
     page = on_requirements(browser_pages)

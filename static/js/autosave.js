@@ -17,6 +17,9 @@
  *     the server has answered. What is left there (the save on leaving a page, a save while
  *     offline, a closed tab) is sent again when a page of that draft is next open and online:
  *     first for the other steps, then this page's own values are put back in the form and saved.
+ *   - A save answered while this page is being left (a reload, a link) is kept, marked with the
+ *     revision it made: the next page may have been rendered before that save landed, and then
+ *     puts its values back; a page rendered after it just forgets it.
  *   - A save from an older revision is merged by the server (fields changed only elsewhere are
  *     kept, and shown here in fields the user has not touched); an answer changed here and
  *     elsewhere differently comes back as a conflict: both are shown, and the person chooses.
@@ -57,6 +60,7 @@
   var answered = false; // lastErrors holds a save's answer (not yet: the page's errors stand)
   var conflicts = {}; // input name -> the other value, until the person chooses
   var PENDING = "pw-pending:";
+  var leaving = false; // a navigation away from this page has begun (beforeunload)
   var PENDING_MAX = 50;
 
   // --- what is sent --------------------------------------------------------------------------
@@ -120,6 +124,20 @@
       return entry && typeof entry.body === "string" ? entry : null;
     } catch (error) {
       return null;
+    }
+  }
+
+  function landed(saveUrl, body, revision) {
+    // The save landed as `revision`. Forgotten, unless this page is on its way out: the next page
+    // may be rendered from before it, and needs it (restoreOwn).
+    if (!leaving || revision === undefined || revision === null || !draftOf(saveUrl)) {
+      forget(saveUrl);
+      return;
+    }
+    try {
+      localStorage.setItem(PENDING + saveUrl, JSON.stringify({ body: body.toString(), at: Date.now(), revision: String(revision) }));
+    } catch (error) {
+      forget(saveUrl);
     }
   }
 
@@ -347,7 +365,7 @@
 
   function saved(data, sent, values, body) {
     failures = 0;
-    forget(url);
+    landed(url, body, data && data.saved !== false ? data.version : null);
     savedChanges = Math.max(savedChanges, sent);
     savedValues = values;
     if (!data || data.saved === false) {
@@ -517,6 +535,7 @@
     touched[target.name] = true;
     changes += 1;
     failures = 0; // typing again is a reason to try again
+    leaving = false; // still here: that navigation did not happen
     if (inFlight) queued = true;
     else schedule();
   }
@@ -563,6 +582,10 @@
     if (document.visibilityState === "hidden" && !stopped && !submitting && dirty()) {
       save({ keepalive: true });
     }
+  });
+
+  window.addEventListener("beforeunload", function () {
+    leaving = true; // no prompt: only noted, for a save answered before the next page arrives
   });
 
   window.addEventListener("pagehide", function () {
@@ -646,6 +669,11 @@
     // was saved since (or asks the person about an answer changed both ways).
     var entry = kept(url);
     if (!entry) return;
+    var version = versionInput();
+    if (entry.revision !== undefined && version && Number(version.value) >= Number(entry.revision)) {
+      forget(url); // a save the server had before it rendered this page
+      return;
+    }
     var values = new URLSearchParams(entry.body);
     var names = {};
     values.forEach(function (value, name) {
