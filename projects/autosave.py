@@ -59,6 +59,9 @@ def _autosave(request, draft_id=None, step=None):
             "saved": True,
             "draftId": draft.id,
             "version": version,
+            # The draft's own revision now (``version`` may be the page's, above): a page being
+            # left keeps a save answered meanwhile marked with it, for a next page rendered before.
+            "revision": draft.revision,
             "savedAt": saved_at,
             "expiresAt": draft.expires_at.isoformat(),
             "stepUrl": reverse(STEP_URL, kwargs={"draft_id": draft.id, "step": step}),

@@ -275,6 +275,9 @@ def test_it_keeps_a_connector_added_elsewhere_after_this_page_autosaved_and_subm
     answer = autosave(signed_in, autosave_url(draft_id, "sources"), typed, version)
     assert answer.status_code == 200, answer.content.decode()
     assert stored(draft_id).pending["sources"]["data"]["sources-connectors-1-target"] == ["https://x.sharepoint.com/theirs"]
+    # The page keeps its version; the draft's own revision comes too (a page being left marks its
+    # save with it, and a page rendered before the save landed has a lower one).
+    assert answer.json()["version"] == int(version) < answer.json()["revision"] == stored(draft_id).revision
     # ...but the page has no inputs for it (showUpdates skips hidden inputs and rows it lacks), and
     # "Save and continue" posts its one row with the version the save gave it.
     submit = signed_in.post(

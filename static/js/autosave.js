@@ -14,12 +14,13 @@
  * - Content Security Policy: no inline styles, no eval; state is shown with classes and `hidden`.
  * - Nothing typed is lost (issue 10):
  *   - Every save is first written to localStorage ("pw-pending:<autosave url>") and removed when
- *     the server has answered. What is left there (the save on leaving a page, a save while
+ *     the server has answered (but see the next rule). What is left there (the save on leaving a page, a save while
  *     offline, a closed tab) is sent again when a page of that draft is next open and online:
  *     first for the other steps, then this page's own values are put back in the form and saved.
- *   - A save answered while this page is being left (a reload, a link) is kept, marked with the
- *     revision it made: the next page may have been rendered before that save landed, and then
- *     puts its values back; a page rendered after it just forgets it.
+ *   - A save answered after a navigation away began (beforeunload: a reload, a link; until the
+ *     next edit, as a download does not leave) is kept, marked with the draft's revision after it:
+ *     the same step's next page may have been rendered before that save landed, and then puts its
+ *     values back; a page rendered after it forgets it, and other steps' pages drop it.
  *   - A save from an older revision is merged by the server (fields changed only elsewhere are
  *     kept, and shown here in fields the user has not touched); an answer changed here and
  *     elsewhere differently comes back as a conflict: both are shown, and the person chooses.
@@ -304,6 +305,7 @@
     if (box) box.parentNode.removeChild(box);
     if (!Object.keys(conflicts).length) {
       stopped = false;
+      leaving = false; // still here
       changes += 1;
       save();
     }
@@ -365,7 +367,7 @@
 
   function saved(data, sent, values, body) {
     failures = 0;
-    landed(url, body, data && data.saved !== false ? data.version : null);
+    landed(url, body, data && data.saved !== false ? data.revision : null);
     savedChanges = Math.max(savedChanges, sent);
     savedValues = values;
     if (!data || data.saved === false) {
@@ -645,6 +647,10 @@
       return previous.then(function () {
         var entry = kept(other);
         if (!entry) return null;
+        if (entry.revision !== undefined) {
+          forget(other); // a save that landed: only its own step's page may still need it
+          return null;
+        }
         return fetch(other, {
           method: "POST",
           body: new URLSearchParams(entry.body),
