@@ -14,8 +14,8 @@
  * - Content Security Policy: no inline styles, no eval; state is shown with classes and `hidden`.
  * - Nothing typed is lost (issue 10):
  *   - Every save is first written to localStorage ("pw-pending:<autosave url>") and removed when
- *     the server has answered (but see the next rule). What is left there (the save on leaving a page, a save while
- *     offline, a closed tab) is sent again when a page of that draft is next open and online:
+ *     the server has answered (but see the next rule). What is left there (the save on leaving a
+ *     page, a save while offline, a closed tab) is sent again when a page of that draft is next open and online:
  *     first for the other steps, then this page's own values are put back in the form and saved.
  *   - A save answered after a navigation away began (beforeunload: a reload, a link; until the
  *     next edit, as a download does not leave) is kept, marked with the draft's revision after it:
@@ -97,7 +97,7 @@
 
   // --- saves kept on this device until the server has them ---------------------------------------
 
-  function keep(saveUrl, body) {
+  function keep(saveUrl, body, revision) {
     try {
       var keys = [];
       for (var i = 0; i < localStorage.length; i++) {
@@ -108,7 +108,9 @@
         keys.sort(function (a, b) { return (pendingAt(a) || 0) - (pendingAt(b) || 0); });
         localStorage.removeItem(keys[0]);
       }
-      localStorage.setItem(PENDING + saveUrl, JSON.stringify({ body: body.toString(), at: Date.now() }));
+      var entry = { body: body.toString(), at: Date.now() };
+      if (revision !== undefined) entry.revision = String(revision); // landed as that revision
+      localStorage.setItem(PENDING + saveUrl, JSON.stringify(entry));
       return true;
     } catch (error) {
       return false; // storage full or refused: the save still goes to the server
@@ -131,13 +133,7 @@
   function landed(saveUrl, body, revision) {
     // The save landed as `revision`. Forgotten, unless this page is on its way out: the next page
     // may be rendered from before it, and needs it (restoreOwn).
-    if (!leaving || revision === undefined || revision === null || !draftOf(saveUrl)) {
-      forget(saveUrl);
-      return;
-    }
-    try {
-      localStorage.setItem(PENDING + saveUrl, JSON.stringify({ body: body.toString(), at: Date.now(), revision: String(revision) }));
-    } catch (error) {
+    if (!leaving || revision === undefined || revision === null || !draftOf(saveUrl) || !keep(saveUrl, body, revision)) {
       forget(saveUrl);
     }
   }
