@@ -20,16 +20,18 @@ os.environ.setdefault("VAR_DIR", str(Path(__file__).resolve().parent.parent / "v
 
 import drafts_admin_cleanup as bench  # noqa: E402
 
-CUT_NOTE = "    note_ended(key, members, now, keep, most)  -- members: {when, id, when, id, ...}\n"
+CUT_LEFT = "  if t['o'] and not t['d'] then expired_tomb_left(tomb, keep) end\n"
 CUT_TOMB = "  local old = redis.call('GET', tomb)\n"
 
 
 def variants(base):
     """EXPIRE_DUE with parts cut out. (Before search generations it also removed every search
-    entry; --baseline with an export of a723d2f or earlier measures that.)"""
+    entry; --baseline with an export of a723d2f or earlier measures that. Before the owner's keys
+    were left to the owner's next visit it also wrote them; --baseline with an export of cee3924
+    or earlier measures that.)"""
     cut = {
         "current": base,
-        "without the ended-list note": base.replace(CUT_NOTE, ""),
+        "without the tombstone's cut-back": base.replace(CUT_LEFT, ""),
         "without the tombstone (nothing but the three main indexes)": base.replace(CUT_TOMB, "  local old = nil\n"),
     }
     for name, source in cut.items():

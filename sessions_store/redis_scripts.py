@@ -11,7 +11,9 @@ Key layout (every key under the ``drafts`` cache alias's prefix, see connection.
   ``index:created``       ... by creation; ``index:expiry`` ... by expiry as of the last write;
   ``index:step:<step>``   ... by last activity, per current step;
   ``index:kind:<kind>``   ... by last activity, per owner kind (user / anonymous).
-- ``owner:<key>``         sorted set of one owner's draft ids by last activity.
+- ``owner:<key>``         sorted set of one owner's draft ids by last activity. A draft that expired
+                          stays in it (and in uploads:<key>) until the owner's drafts are next
+                          listed, which notes it in ended:<key> (EXPIRE_DUE), or the key expires.
 - ``uploads:<key>``       hash of one owner's draft ids -> bytes of their files (drafts with files).
 - ``search:gens``, ``search:g<n>:buckets``, ``search:g<n>:b:<sha1>``  staff search's token-prefix
                           index in hourly generations (see _SEARCH_INDEX); ``search:buckets`` and
@@ -311,6 +313,20 @@ if at_cap(tonumber(ARGV[15] or 0)) then return -4 end
 if over_uploads(tonumber(ARGV[16] or 0)) then return -5 end
 """ + _SAVE_BODY + "count_tail()\nreturn 1"
 
+# The seconds left to the tombstone (``key``) of a draft that just expired, cut back to ``keep``
+# when it would outlive that by more than a minute, or for ever: written under a longer
+# DRAFT_TOMBSTONE_TTL after cleanup last checked every tombstone (an app server not yet restarted
+# when it was lowered, or a TTL raised and lowered again between two runs), which no later run
+# reads unless the TTL is lowered again. FORGET and EXPIRE_DUE both cut it back.
+_TOMB_LEFT = """
+local function expired_tomb_left(key, keep)
+  local left = redis.call('PTTL', key) / 1000
+  if left >= 0 and left <= keep + 60 then return left end
+  if keep > 0 then redis.call('EXPIRE', key, keep) else redis.call('DEL', key) end
+  return keep
+end
+"""
+
 # An owner's ended drafts (discarded or expired): newest kept, bounded by age and by count. Several
 # drafts of one owner noted at once end as noting them one by one would: the newest ``most``.
 # A draft pushed out by the count ends for good (its set-aside record and its tombstone go): this
@@ -351,17 +367,6 @@ local function note_ended(owner, scored, now, keep, most)  -- scored: {when, id,
   if #over > 0 then redis.call('ZREMRANGEBYRANK', key, '0', as_text(-(most + 1))) end
   redis.call('EXPIRE', key, as_text(math.max(keep, 1)))
 end
--- The seconds left to the tombstone (``key``) of a draft that just expired, cut back to ``keep``
--- when it would outlive that by more than a minute, or for ever: written under a longer
--- DRAFT_TOMBSTONE_TTL after cleanup last checked every tombstone (an app server not yet restarted
--- when it was lowered, or a TTL raised and lowered again between two runs), which no later run
--- reads unless the TTL is lowered again.
-local function expired_tomb_left(key, keep)
-  local left = redis.call('PTTL', key) / 1000
-  if left >= 0 and left <= keep + 60 then return left end
-  if keep > 0 then redis.call('EXPIRE', key, keep) else redis.call('DEL', key) end
-  return keep
-end
 """
 
 # Takes a draft out of every index, using its tombstone ``t`` (a table, {} when there is none);
@@ -393,10 +398,10 @@ redis.call('ZREM', KEYS[5], id)
 # already gone and keeps the tombstone (its owner still gets "expired", not "not found"), noting
 # the draft among its owner's ended drafts: when it expired is read from the tombstone's TTL
 # (it outlives the record by the tombstone TTL; one that would outlive it longer is cut back to
-# it, _NOTE_ENDED's expired_tomb_left). Returns {removed?, step}.
+# it, _TOMB_LEFT). Returns {removed?, step}.
 # KEYS: draft, tomb, index, index:created, index:expiry, search
 # ARGV: draft id, key prefix, mode, now, tombstone ttl, ended max, counts (see _COUNT)
-FORGET = _COUNT + _SEARCH_INDEX + _NOTE_ENDED + """
+FORGET = _COUNT + _SEARCH_INDEX + _NOTE_ENDED + _TOMB_LEFT + """
 if ARGV[3] == 'expire' and redis.call('EXISTS', KEYS[1]) == 1 then return {0, ''} end
 local leave_search = ARGV[3] == 'expire'
 """ + _UNINDEX + """
@@ -614,19 +619,22 @@ return out
 
 # One batch of cleanup (issue 14), in one round trip: the expiry index's entries due by ``now``
 # (at most ``count``). A draft still there (reads slid its TTL) is put back in line; a gone one
-# is forgotten as FORGET "expire" forgets it, from the same tombstone, but the writes are grouped
-# per key: one ZREM per index (index, index:created, index:expiry, per step, per kind, per owner),
-# one HDEL per uploads:<owner> and one note per owner's ended list. The end state is FORGET's run
-# draft by draft (tests/test_cleanup_drafts_removal.py). Like FORGET "expire", it leaves the
-# drafts' search entries to SWEEP_SEARCH (but those of a draft pushed out of its owner's ended
-# list: _NOTE_ENDED).
+# leaves the indexes every draft is in (index, index:created, index:expiry, its step's, its
+# kind's), its tombstone cut back as FORGET cuts it (_TOMB_LEFT), the removals grouped per key.
+# What is its owner's (owner:<key>, uploads:<key>, ended:<key>) is left to FORGET "expire" when
+# the owner's drafts are next listed (RedisDraftStore.list_for_owner), which finds the draft gone:
+# those writes were most of a batch's Redis time, and an owner who never comes back needs none of
+# them (the three keys expire DRAFT_TOMBSTONE_TTL after the owner's drafts, SAVE). Nothing counts
+# the stale entries meanwhile: an owner's cap and upload total count drafts that exist. Cleanup
+# then FORGET leave what FORGET alone leaves (tests/test_cleanup_drafts_removal.py). Like FORGET
+# "expire", it leaves the drafts' search entries to SWEEP_SEARCH.
 # Returns {entries seen, rescheduled, id, step, id, step, ...} of the drafts it forgot.
-# ARGV: key prefix, now, count, tombstone ttl, ended max, session ttl
-EXPIRE_DUE = "local function expire_due(ARGV, prefix, now, count, keep, most, session_ttl)\n" + _SEARCH_INDEX + _NOTE_ENDED + """
+# ARGV: key prefix, now, count, tombstone ttl, ended max (unused: the earlier script's), session ttl
+EXPIRE_DUE = _TOMB_LEFT + """
 -- Light on Lua's allocator and collector (perf on redis-server, 100k and 1M drafts of two per
 -- owner: about 30% of the script's time was Lua building and collecting tables): counters instead
--- of ``#``, no table per key to note, a key's list made with its first entries, each key's name
--- built once, the three main indexes' removals straight from ``gone``.
+-- of ``#``, each key's name built once, the three main indexes' removals straight from ``gone``.
+local prefix, now, count, keep, session_ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local expiry = prefix .. 'index:expiry'
 local draft_prefix, tomb_prefix = prefix .. 'draft:', prefix .. 'tomb:'
 local due = redis.call('ZRANGEBYSCORE', expiry, '-inf', now, 'LIMIT', 0, count)
@@ -644,21 +652,20 @@ for _, id in ipairs(due) do
 end
 if n_gone == 0 then return out end
 local listed = redis.call('ZMSCORE', prefix .. 'index', unpack(gone))  -- FORGET reports these only
--- Per key, the members to remove (zrem, hdel) or the {when, id, ...} to note (ended), each key
--- listed once in ``order`` (order_of: which of the three) as it first comes.
-local zrem, hdel, ended, order, order_of, n_order = {}, {}, {}, {}, {}, 0
-local function later(into, key, member, second)  -- second: an ended note's id after its when
-  local members = into[key]
+-- Per shared key (a step's index, a kind's, the older search set), the members to remove, each
+-- key listed once in ``order`` as it first comes.
+local members_of, order, n_order = {}, {}, 0
+local function later(key, member)
+  local members = members_of[key]
   if members then
-    local n = #members
-    members[n + 1], members[n + 2] = member, second
+    members[#members + 1] = member
   else
-    into[key] = {member, second}
+    members_of[key] = {member}
     n_order = n_order + 1
-    order[n_order], order_of[n_order] = key, into
+    order[n_order] = key
   end
 end
-local owner_keys, uploads_keys, step_keys, kind_keys = {}, {}, {}, {}
+local step_keys, kind_keys = {}, {}
 local function key_of(cache, name, value)
   local key = cache[value]
   if not key then key = prefix .. name .. value; cache[value] = key end
@@ -673,21 +680,11 @@ for i, id in ipairs(gone) do
     local ok, decoded = pcall(cjson.decode, old)
     if ok and type(decoded) == 'table' then t = decoded end
   end
-  local o = t['o']
-  if o then later(zrem, key_of(owner_keys, 'owner:', o), id) end
-  if t['s'] then later(zrem, key_of(step_keys, 'index:step:', t['s']), id); step = t['s'] end
-  if t['k'] then later(zrem, key_of(kind_keys, 'index:kind:', t['k']), id) end
+  if t['s'] then later(key_of(step_keys, 'index:step:', t['s']), id); step = t['s'] end
+  if t['k'] then later(key_of(kind_keys, 'index:kind:', t['k']), id) end
   -- Its search entries stay in their generation until SWEEP_SEARCH drops it whole.
-  if t['q'] and string.find(t['q'], '|', 1, true) then later(zrem, search_key, t['q']) end
-  -- Issue 12: no entry to remove when its last save had no files (SAVE removed it then).
-  if o and tonumber(t['b'] or 1) ~= 0 then later(hdel, key_of(uploads_keys, 'uploads:', o), id) end
-  if o and not t['d'] then
-    local left = expired_tomb_left(tomb, keep)
-    -- In whole seconds, as FORGET notes an expiry (a discard's exact time still sorts after an
-    -- expiry in the same second): a compact sorted set keeps a fraction as text, parsed again at
-    -- every insert (2.7x the ZADD).
-    later(ended, o, as_text(math.floor(math.min(now, now - keep + left))), id)
-  end
+  if t['q'] and string.find(t['q'], '|', 1, true) then later(search_key, t['q']) end
+  if t['o'] and not t['d'] then expired_tomb_left(tomb, keep) end
   if listed[i] then
     out[n_out + 1], out[n_out + 2] = id, step
     n_out = n_out + 2
@@ -699,19 +696,12 @@ for _, key in ipairs({prefix .. 'index', prefix .. 'index:created', expiry}) do
   for from = 1, n_gone, 1000 do redis.call('ZREM', key, unpack(gone, from, math.min(from + 999, n_gone))) end
 end
 for j = 1, n_order do
-  local into, key = order_of[j], order[j]
-  local members = into[key]
-  if into == ended then
-    note_ended(key, members, now, keep, most)  -- members: {when, id, when, id, ...}
-  else
-    local command = into == hdel and 'HDEL' or 'ZREM'
-    local n = #members
-    for from = 1, n, 1000 do redis.call(command, key, unpack(members, from, math.min(from + 999, n))) end
-  end
+  local key = order[j]
+  local members = members_of[key]
+  local n = #members
+  for from = 1, n, 1000 do redis.call('ZREM', key, unpack(members, from, math.min(from + 999, n))) end
 end
 return out
-end
-return expire_due({'', ARGV[1]}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
 """
 
 # Cleanup's sweep of one search generation (issue 14 goal 4; see _SEARCH_INDEX), at most

@@ -145,11 +145,14 @@ class DraftStore:
     # --- many drafts -----------------------------------------------------------------------------
 
     def list_for_owner(self, owner_key):
-        """The live drafts of one owner key, most recent first, with their real remaining lifetime."""
+        """The live drafts of one owner key, most recent first, with their real remaining lifetime.
+        Those it finds gone, it notes among the owner's ended drafts."""
         raise NotImplementedError
 
     def list_ended(self, owner_key):
-        """``EndedDraft``s of one owner, newest first, for DRAFT_TOMBSTONE_TTL (an expiry once list_for_owner() or clear_expired() noticed it)."""
+        """``EndedDraft``s of one owner, newest first, for DRAFT_TOMBSTONE_TTL. An expired draft is
+        among them once list_for_owner() has noticed it gone (clear_expired() leaves that to it):
+        list the owner's drafts first."""
         raise NotImplementedError
 
     def erase_owner(self, owner_key):
@@ -188,7 +191,8 @@ class DraftStore:
 
     def clear_expired(self, *, batch_size=500, dry_run=False):
         """Yield one ``ExpiredBatch`` per batch of index entries past their expiry: forgets the
-        drafts that are gone (keeping their tombstones) and reschedules the live ones."""
+        drafts that are gone (keeping their tombstones) and reschedules the live ones. What only
+        their owner reads is left to list_for_owner(), at the owner's next visit."""
         raise NotImplementedError
 
     def sweep_search(self, *, batch_size=500, dry_run=False):

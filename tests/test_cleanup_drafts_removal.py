@@ -66,12 +66,24 @@ def test_it_expires_abandoned_drafts_and_removes_their_index_entries_and_files(o
     assert "expired by step reached: requirements=1, review=1, sources=1" in out
     assert counts["rescheduled"] == 0 and counts["tombstones"] == 0
     for draft_id in gone:
-        assert keys_mentioning(drafts_redis, draft_id) == []  # index, index:*, owner:*, search
+        # Out of every index staff and cleanup read; only its owner's own still names it.
+        assert [key for key in keys_mentioning(drafts_redis, draft_id) if ":owner:" not in key] == []
         assert not (root / draft_id).exists()
     assert list(drafts_redis.scan_iter(match="*index*")) == []
-    assert list(drafts_redis.scan_iter(match="*owner:*")) == []
     assert list(drafts_redis.scan_iter(match="*search*")) == []
     assert list(root.iterdir()) == []
+    assert drafts_redis.hgetall(store.key("stats", "expired")) == {b"requirements": b"1", b"sources": b"1", b"review": b"1"}
+    # The owners open their drafts: each is told which of theirs expired, and nothing names them
+    # any more but the owner's ended list. Counted once (by the cleanup).
+    for client, mine in ((anonymous, [at_requirements]), (owner_client, [at_sources, at_review])):
+        response = client.get(reverse("projects:drafts"))
+        assert response.status_code == 200
+        assert response.context["rows"] == []
+        assert sorted(ended.id for ended in response.context["expired"]) == sorted(mine)
+    for draft_id in gone:
+        assert keys_mentioning(drafts_redis, draft_id) == []  # index, index:*, owner:*, search
+    assert list(drafts_redis.scan_iter(match="*owner:*")) == []
+    assert list(drafts_redis.scan_iter(match="*uploads:*")) == []
     assert drafts_redis.hgetall(store.key("stats", "expired")) == {b"requirements": b"1", b"sources": b"1", b"review": b"1"}
     # The tombstones stay: the owners are told "expired" (410), not "not found" (404).
     for draft_id in gone:
@@ -267,6 +279,8 @@ def test_an_expiry_cuts_back_a_tombstone_written_under_a_longer_ttl_after_the_ch
     assert summary(cleanup()[0])["expired"] == 1
 
     assert 0 < drafts_redis.ttl(store.key("tomb", draft.id)) <= DAY
+    assert store.list_for_owner("u:1") == []  # the owner's next visit notes it among their ended drafts
+    assert 0 < drafts_redis.ttl(store.key("tomb", draft.id)) <= DAY
     [ended] = store.list_ended("u:1")
     assert ended.id == draft.id and ended.how == "expired"
 
@@ -282,7 +296,6 @@ def test_it_works_through_thousands_of_expired_entries_in_small_batches(store, d
 
     assert "expired 2000 drafts" in out
     assert list(drafts_redis.scan_iter(match="*index*")) == []
-    assert list(drafts_redis.scan_iter(match="*owner:*")) == []
     assert len(list(drafts_redis.scan_iter(match="*tomb:*", count=1000))) == 2000
 
 
@@ -368,14 +381,17 @@ def _state(redis):
     return state
 
 
-def test_a_cleanup_leaves_what_forgetting_each_expired_draft_one_by_one_leaves(store, drafts_redis):
-    """EXPIRE_DUE groups its work per batch; the end state must be FORGET "expire" run draft by
-    draft in the expiry index's order: indexes, search buckets (split and emptied), owners'
-    ended lists (pushed past ENDED_MAX, their tombstones dropped), uploads hashes."""
+def test_a_cleanup_then_the_owners_visits_leave_what_forgetting_each_expired_draft_one_by_one_leaves(store, drafts_redis):
+    """EXPIRE_DUE groups its work per batch and leaves each owner's keys to the owner's next
+    visit (list_for_owner); the end state must be FORGET "expire" run draft by draft in the
+    expiry index's order: indexes, search buckets (split and emptied), owners' ended lists (pushed
+    past ENDED_MAX, their tombstones dropped), uploads hashes."""
     names = [(f"Warehouse {n:03d}", f"Client {n % 7}", f"buyer{n % 11}@firm{n % 3}.example") for n in range(180)]
     drafts = named_drafts(names[:120], owner_key="u:1")  # more than ENDED_MAX of one owner
+    owners = ["u:1"]
     for n in range(120, 180, 10):
         drafts += named_drafts(names[n : n + 10], owner_key=f"a:token{n}")
+        owners.append(f"a:token{n}")
     discarded = drafts[5]
     store.discard(discarded, seconds=django_settings.DRAFT_RESTORE_SECONDS)
     gone = [draft.id for draft in drafts[:150] if draft is not discarded]
@@ -388,6 +404,8 @@ def test_a_cleanup_leaves_what_forgetting_each_expired_draft_one_by_one_leaves(s
     due = [member.decode() for member in drafts_redis.zrangebyscore(store.key("index", "expiry"), "-inf", clock.now().timestamp())]
 
     cleanup("--batch-size", "40")
+    for owner in owners:
+        store.list_for_owner(owner)
     grouped = _state(drafts_redis)
 
     drafts_redis.flushdb()
@@ -397,6 +415,8 @@ def test_a_cleanup_leaves_what_forgetting_each_expired_draft_one_by_one_leaves(s
         drafts_redis.restore(key, max(left, 1) if ttl > 0 else 0, dumped)
     for draft_id in due:  # the live ones it leaves alone
         store._forget([draft_id], "expire")
+    for owner in owners:
+        store.list_for_owner(owner)
     one_by_one = _state(drafts_redis)
 
     assert len(due) == 179 and len(gone) == 149
@@ -405,10 +425,12 @@ def test_a_cleanup_leaves_what_forgetting_each_expired_draft_one_by_one_leaves(s
     assert len([key for key in grouped if ":tomb:" in key]) < 150  # some pushed out of ended:u:1
 
 
-def test_a_batch_of_thousands_of_one_owners_drafts_notes_them_all_in_their_ended_list(store, drafts_redis):
-    """A batch notes each owner's ended drafts at once: 4,000 drafts of one owner (an owner without
-    a cap, DRAFT_MAX_USER=0, or a backlog) due in one batch of --batch-size 4000 are one note of
-    8,000 scores and ids, more than one Lua call can take (unpack stops near 8,000)."""
+def test_a_batch_of_thousands_of_drafts_at_one_step_takes_them_all_out_of_its_index(store, drafts_redis):
+    """A batch removes each shared index's members at once: 4,000 drafts at one step, of one kind
+    and one owner (an owner without a cap, DRAFT_MAX_USER=0, or a backlog), due in one batch of
+    --batch-size 4000, are 4,000 members of one step's index, more than one Lua call can take
+    (unpack stops near 8,000 arguments). The owner's next visit notes the newest among its ended
+    drafts."""
     drafts = [new_draft("u:1") for _ in range(4000)]
     pipe = drafts_redis.pipeline(transaction=False)
     for draft in drafts:
@@ -421,8 +443,9 @@ def test_a_batch_of_thousands_of_one_owners_drafts_notes_them_all_in_their_ended
     out, _ = cleanup("--batch-size", "4000")
 
     assert summary(out)["expired"] == 4000
+    assert list(drafts_redis.scan_iter(match="*index*")) == []  # every index, the step's and the kind's too
+    assert store.list_for_owner("u:1") == []
     assert drafts_redis.zcard(store.key("ended", "u:1")) == ENDED_MAX
-    assert drafts_redis.zcard(store.key("index", "expiry")) == 0
 
 
 def test_a_batch_line_names_at_most_500_drafts_so_no_log_system_cuts_it(sessions_log, caplog):

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from sessions_store import clock
 
@@ -150,6 +151,9 @@ def test_it_changes_nothing_on_a_dry_run(owner_client, store, drafts_redis, root
     assert not (root / ids["at-review"]).exists()
     assert not (root / ids["ghost"]).exists()
     assert not (root / ids["live"] / "0123456789ab.pdf").exists()
+    owner_key = json.loads(drafts_redis.get(store.key("tomb", ids["at-review"])))["o"]
+    assert keys_mentioning(drafts_redis, ids["at-review"]) == [store.key("owner", owner_key)]  # till the owner's next visit
+    assert owner_client.get(reverse("projects:drafts")).status_code == 200
     assert keys_mentioning(drafts_redis, ids["at-review"]) == []
 
 

@@ -171,7 +171,8 @@ class DraftStoreContract:
         store.create(new_draft(owner_key="u:2", name="Other"))
         expire(lapsed.id, swept.id)
         frozen_clock.travel(timedelta(days=2))
-        list(store.clear_expired())  # notices both expiries
+        list(store.clear_expired())  # forgets both; their owner's keys wait for the owner's next visit
+        assert len(store.list_for_owner("u:1")) == 2  # Binned and Live; it notes both expiries
         assert sorted(d.title for d in store.list_ended("u:1")) == ["Lapsed", "Swept"]
         store.discard(binned, seconds=600)
         ended = store.list_ended("u:1")

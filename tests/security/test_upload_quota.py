@@ -6,6 +6,7 @@ count comes with the draft's load (no extra round trip). Sizes scaled down from 
 import pytest
 from django.urls import reverse
 
+from ..cleanup_helpers import cleanup, past_their_expiry
 from ..conftest import pdf_bytes, upload
 from ..test_uploads_edge import document_errors, files_under
 from ..wizard_helpers import expire_for_real, management, start_draft, step_url, stored
@@ -49,7 +50,10 @@ def test_it_refuses_a_file_past_the_owners_total_across_drafts(anonymous, small_
     assert len(files_under(settings.MEDIA_ROOT)) == len(on_disk) + 1  # big.pdf never reached the disk
 
 
-def test_discarded_and_expired_drafts_free_their_room(anonymous, small_quota, drafts_redis):
+@pytest.mark.parametrize("cleaned_up", [False, True], ids=["before cleanup", "after cleanup"])
+def test_discarded_and_expired_drafts_free_their_room(anonymous, small_quota, drafts_redis, cleaned_up):
+    """Cleanup leaves an expired draft's bytes in its owner's uploads hash until the owner's
+    drafts are next listed: they must not count meanwhile."""
     first, second, third = start_draft(anonymous), start_draft(anonymous), start_draft(anonymous)
     assert attach(anonymous, first, pdf_of("a.pdf", 900)).status_code == 302
     assert attach(anonymous, second, pdf_of("b.pdf", 900)).status_code == 200
@@ -58,6 +62,9 @@ def test_discarded_and_expired_drafts_free_their_room(anonymous, small_quota, dr
     assert attach(anonymous, second, pdf_of("b.pdf", 900)).status_code == 302
 
     expire_for_real(drafts_redis, second)
+    if cleaned_up:
+        past_their_expiry()
+        assert "expired 1 drafts" in cleanup()[0]
     assert attach(anonymous, third, pdf_of("c.pdf", 900)).status_code == 302
 
 
