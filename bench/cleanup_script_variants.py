@@ -20,7 +20,8 @@ os.environ.setdefault("VAR_DIR", str(Path(__file__).resolve().parent.parent / "v
 
 import drafts_admin_cleanup as bench  # noqa: E402
 
-CUT_LEFT = "  if t['o'] and not t['d'] then expired_tomb_left(tomb, keep) end\n"
+CUT_LEFT = "now - keep + expired_tomb_left(tomb, keep)"
+CUT_BOUND = "local flagged = n_owners > 0 and redis.call('ZMSCORE', over, unpack(owners)) or {}"
 CUT_TOMB = "  local old = redis.call('GET', tomb)\n"
 
 
@@ -31,7 +32,8 @@ def variants(base):
     or earlier measures that.)"""
     cut = {
         "current": base,
-        "without the tombstone's cut-back": base.replace(CUT_LEFT, ""),
+        "without the tombstone's cut-back": base.replace(CUT_LEFT, "now"),
+        "without the owners:over check (one ZMSCORE a batch)": base.replace(CUT_BOUND, "local flagged = {}"),
         "without the tombstone (nothing but the three main indexes)": base.replace(CUT_TOMB, "  local old = nil\n"),
     }
     for name, source in cut.items():
@@ -46,6 +48,7 @@ def main():
     from sessions_store import clock
     from sessions_store.connection import make_key
     from sessions_store.redis_scripts import EXPIRE_DUE
+    from sessions_store.redis_upkeep import OWNER_LIST_MAX
 
     redis = bench.store().redis
     if sys.argv[1] == "make":
@@ -72,7 +75,7 @@ def main():
     for _ in range(rounds):
         for name in scripts:
             for _ in range(batches):
-                args = [make_key(""), clock.now().timestamp(), batch, settings.DRAFT_TOMBSTONE_TTL, 50, settings.SESSION_TTL]
+                args = [make_key(""), clock.now().timestamp(), batch, settings.DRAFT_TOMBSTONE_TTL, 50, settings.SESSION_TTL, OWNER_LIST_MAX]
                 started = bench.redis_cpu(redis)
                 seen = redis.evalsha(shas[name], 0, *args)[0]
                 totals[name][0] += seen

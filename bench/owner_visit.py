@@ -32,7 +32,7 @@ def main():
     from sessions_store import clock
     from sessions_store.connection import make_key
     from sessions_store.redis_scripts import EXPIRE_DUE
-    from sessions_store.redis_upkeep import ENDED_MAX
+    from sessions_store.redis_upkeep import ENDED_MAX, OWNER_LIST_MAX
 
     drafts = bench.store()
     redis = drafts.redis
@@ -57,7 +57,7 @@ def main():
             sha = redis.script_load(source)
             started = bench.redis_cpu(redis)
             while True:
-                args = [make_key(""), clock.now().timestamp(), 500, settings.DRAFT_TOMBSTONE_TTL, ENDED_MAX, settings.SESSION_TTL]
+                args = [make_key(""), clock.now().timestamp(), 500, settings.DRAFT_TOMBSTONE_TTL, ENDED_MAX, settings.SESSION_TTL, OWNER_LIST_MAX]
                 seen, _, *forgotten = redis.evalsha(sha, 0, *args)
                 if not seen:
                     break

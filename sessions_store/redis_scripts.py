@@ -22,6 +22,9 @@ Key layout (every key under the ``drafts`` cache alias's prefix, see connection.
 - ``discarded:<id>``      a discarded draft's record, set aside for DRAFT_RESTORE_SECONDS: out of
                           every index, and brought back by RESTORE. Its tombstone then also holds
                           when it was discarded ("d") and until when it can be restored ("r").
+- ``owners:over``         sorted set of the owner keys whose owner:<key> held more ids than a listing
+                          reads when a draft was last added to it (by when): cleanup writes their
+                          owner keys itself (EXPIRE_DUE).
 - ``ended:<owner>``       sorted set of one owner's discarded and expired draft ids by when they
                           ended, kept DRAFT_TOMBSTONE_TTL and at most ENDED_MAX entries (a draft
                           pushed out by the count loses its set-aside record and tombstone).
@@ -70,9 +73,9 @@ end
 """
 
 # Reads slide the draft's TTL up to SESSION_TTL (never shortening an expiry staff extended) and
-# keep the tombstone alive past it. With a third key (the commit lock) it also takes that lock
-# (SET NX PX, locks.RedisLock's protocol), only for the draft's owner: someone else's request
-# must not block the owner. So a commit costs two round trips: this one and FORGET.
+# keep the tombstone alive past it, and the owner's index and uploads hash past that. With a
+# third key (the commit lock) it also takes that lock (SET NX PX, locks.RedisLock's protocol),
+# only for the draft's owner: someone else's request must not block the owner. So a commit costs two round trips: this one and FORGET.
 # Also returns the TTL the draft had before this read slid it (how long it lay idle), and, only
 # when the caller asks (ARGV[3] = '1': a step-2 submit or a file attached on its own, which check
 # the owner's upload total), the bytes of every live draft's files of the draft's owner, read
@@ -103,8 +106,24 @@ if raw then
     redis.call('EXPIRE', KEYS[1], ARGV[1])
     ttl = tonumber(ARGV[1])
   end
-  if tomb and redis.call('TTL', KEYS[2]) < ttl + tonumber(ARGV[2]) then
-    redis.call('EXPIRE', KEYS[2], ttl + tonumber(ARGV[2]))
+  local want = ttl + tonumber(ARGV[2])
+  if tomb and redis.call('TTL', KEYS[2]) < want then
+    redis.call('EXPIRE', KEYS[2], want)
+    -- The owner's index and uploads hash outlive the tombstone: erasure finds an expired draft
+    -- through owner:<key> (EXPIRE_DUE leaves it there), and a draft only read for longer than
+    -- DRAFT_TOMBSTONE_TTL stays listed and counted. An hour over, so that one EXPIRE an hour does.
+    local o = string.match(tomb, '^{"o": "([^"]*)"')  -- as the store writes it; else decoded
+    if not o then
+      local fine, t = pcall(cjson.decode, tomb)
+      if fine and type(t) == 'table' and type(t['o']) == 'string' then o = t['o'] end
+    end
+    local prefix = string.match(KEYS[2], '^(.*)tomb:[^:]*$')
+    if o and prefix then
+      for _, key in ipairs({prefix .. 'owner:' .. o, prefix .. 'uploads:' .. o}) do
+        local left = redis.call('TTL', key)
+        if left >= 0 and left < want then redis.call('EXPIRE', key, want + 3600) end
+      end
+    end
   end
 end
 count_tail()
@@ -266,7 +285,8 @@ redis.call('ZADD', KEYS[3], ARGV[5], id)
 redis.call('ZADD', KEYS[4], ARGV[8], id)
 redis.call('ZADD', KEYS[5], ARGV[9], id)
 redis.call('ZADD', KEYS[6], ARGV[5], id)
-redis.call('EXPIRE', KEYS[6], ARGV[4])
+-- Never shorter: it must outlive every tombstone of the owner's drafts (LOAD), erasure's way to them.
+if redis.call('TTL', KEYS[6]) < tonumber(ARGV[4]) then redis.call('EXPIRE', KEYS[6], ARGV[4]) end
 redis.call('ZADD', KEYS[7], ARGV[5], id)
 redis.call('ZADD', KEYS[8], ARGV[5], id)
 -- Issue 12: the draft's upload bytes (the tombstone's "b") in its owner's uploads:<owner>.
@@ -308,10 +328,19 @@ end
 # sign-in) is held to that owner's cap (ARGV[15]; -4) and upload total (ARGV[16]; -5). The caller
 # passes them (a tail only SAVE reads; RESTORE's own ARGV[15..17] are unrelated) only for those
 # two writes, 0 otherwise.
+# An owner whose index then holds more ids than ``bound`` (ARGV[17], passed with the cap; more
+# than a listing reads) is noted in owners:over: cleanup makes that owner's writes itself
+# (EXPIRE_DUE), so that its index stays bounded.
 SAVE = _COUNT + _SEARCH_INDEX + _OWNER_LIMITS + """
 if at_cap(tonumber(ARGV[15] or 0)) then return -4 end
 if over_uploads(tonumber(ARGV[16] or 0)) then return -5 end
-""" + _SAVE_BODY + "count_tail()\nreturn 1"
+""" + _SAVE_BODY + """
+local bound = tonumber(ARGV[17] or 0)
+if bound and bound > 0 and redis.call('ZCARD', KEYS[6]) > bound then
+  redis.call('ZADD', ARGV[11] .. 'owners:over', ARGV[5], ARGV[12])
+end
+count_tail()
+return 1"""
 
 # The seconds left to the tombstone (``key``) of a draft that just expired, cut back to ``keep``
 # when it would outlive that by more than a minute, or for ever: written under a longer
@@ -624,17 +653,21 @@ return out
 # What is its owner's (owner:<key>, uploads:<key>, ended:<key>) is left to FORGET "expire" when
 # the owner's drafts are next listed (RedisDraftStore.list_for_owner), which finds the draft gone:
 # those writes were most of a batch's Redis time, and an owner who never comes back needs none of
-# them (the three keys expire DRAFT_TOMBSTONE_TTL after the owner's drafts, SAVE). Nothing counts
-# the stale entries meanwhile: an owner's cap and upload total count drafts that exist. Cleanup
-# then FORGET leave what FORGET alone leaves (tests/test_cleanup_drafts_removal.py). Like FORGET
-# "expire", it leaves the drafts' search entries to SWEEP_SEARCH.
+# them. Meanwhile nothing counts it (an owner's cap and upload total count drafts that exist), and
+# erasure finds it in owner:<key>, which lives as long as its drafts' tombstones (SAVE, LOAD).
+# An owner in owners:over (SAVE noted that its index held more ids than a listing reads: one who
+# never lists their drafts, or keeps hundreds) whose index still holds more than ``bound`` gets
+# those writes here, as FORGET would make them, so that the index stays bounded; once it holds no
+# more, or its keys must have expired (no save for SESSION_TTL + DRAFT_TOMBSTONE_TTL), it leaves.
+# Cleanup then FORGET leave what FORGET alone leaves (tests/test_cleanup_drafts_removal.py). Like
+# FORGET "expire", it leaves the drafts' search entries to SWEEP_SEARCH (but those of a draft
+# pushed out of its owner's ended list: _NOTE_ENDED).
 # Returns {entries seen, rescheduled, id, step, id, step, ...} of the drafts it forgot.
-# ARGV: key prefix, now, count, tombstone ttl, ended max (unused: the earlier script's), session ttl
-EXPIRE_DUE = _TOMB_LEFT + """
+# ARGV: key prefix, now, count, tombstone ttl, ended max, session ttl, bound (none: ended max)
+EXPIRE_DUE = "local function expire_due(ARGV, prefix, now, count, keep, most, session_ttl, bound)\n" + _SEARCH_INDEX + _NOTE_ENDED + _TOMB_LEFT + """
 -- Light on Lua's allocator and collector (perf on redis-server, 100k and 1M drafts of two per
 -- owner: about 30% of the script's time was Lua building and collecting tables): counters instead
 -- of ``#``, each key's name built once, the three main indexes' removals straight from ``gone``.
-local prefix, now, count, keep, session_ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local expiry = prefix .. 'index:expiry'
 local draft_prefix, tomb_prefix = prefix .. 'draft:', prefix .. 'tomb:'
 local due = redis.call('ZRANGEBYSCORE', expiry, '-inf', now, 'LIMIT', 0, count)
@@ -653,7 +686,7 @@ end
 if n_gone == 0 then return out end
 local listed = redis.call('ZMSCORE', prefix .. 'index', unpack(gone))  -- FORGET reports these only
 -- Per shared key (a step's index, a kind's, the older search set), the members to remove, each
--- key listed once in ``order`` as it first comes.
+-- key listed once in ``order`` as it first comes; per owner, their gone drafts.
 local members_of, order, n_order = {}, {}, 0
 local function later(key, member)
   local members = members_of[key]
@@ -665,6 +698,7 @@ local function later(key, member)
     order[n_order] = key
   end
 end
+local of_owner, owners, n_owners, when_of, files_of = {}, {}, 0, {}, {}
 local step_keys, kind_keys = {}, {}
 local function key_of(cache, name, value)
   local key = cache[value]
@@ -684,7 +718,14 @@ for i, id in ipairs(gone) do
   if t['k'] then later(key_of(kind_keys, 'index:kind:', t['k']), id) end
   -- Its search entries stay in their generation until SWEEP_SEARCH drops it whole.
   if t['q'] and string.find(t['q'], '|', 1, true) then later(search_key, t['q']) end
-  if t['o'] and not t['d'] then expired_tomb_left(tomb, keep) end
+  local o = t['o']
+  if o then
+    local ids = of_owner[o]
+    if ids then ids[#ids + 1] = id else of_owner[o] = {id}; n_owners = n_owners + 1; owners[n_owners] = o end
+    if not t['d'] then when_of[id] = math.floor(math.min(now, now - keep + expired_tomb_left(tomb, keep))) end
+    -- Issue 12: no entry to remove when its last save had no files (SAVE removed it then).
+    if tonumber(t['b'] or 1) ~= 0 then files_of[id] = true end
+  end
   if listed[i] then
     out[n_out + 1], out[n_out + 2] = id, step
     n_out = n_out + 2
@@ -692,16 +733,35 @@ for i, id in ipairs(gone) do
 end
 -- Every gone draft leaves the three main indexes, then the keys above get theirs (in slices:
 -- unpack takes at most ~8,000 arguments).
-for _, key in ipairs({prefix .. 'index', prefix .. 'index:created', expiry}) do
-  for from = 1, n_gone, 1000 do redis.call('ZREM', key, unpack(gone, from, math.min(from + 999, n_gone))) end
+local function remove(command, key, members, n)
+  for from = 1, n, 1000 do redis.call(command, key, unpack(members, from, math.min(from + 999, n))) end
 end
+for _, key in ipairs({prefix .. 'index', prefix .. 'index:created', expiry}) do remove('ZREM', key, gone, n_gone) end
 for j = 1, n_order do
-  local key = order[j]
-  local members = members_of[key]
-  local n = #members
-  for from = 1, n, 1000 do redis.call('ZREM', key, unpack(members, from, math.min(from + 999, n))) end
+  local members = members_of[order[j]]
+  remove('ZREM', order[j], members, #members)
+end
+local over = prefix .. 'owners:over'
+redis.call('ZREMRANGEBYSCORE', over, '-inf', as_text(math.floor(now - session_ttl - keep - 3600)))
+local flagged = n_owners > 0 and redis.call('ZMSCORE', over, unpack(owners)) or {}
+for j = 1, n_owners do
+  local o = owners[j]
+  local owner_key = prefix .. 'owner:' .. o
+  if flagged[j] and redis.call('ZCARD', owner_key) > bound then
+    local ids, files, ended = of_owner[o], {}, {}
+    for _, id in ipairs(ids) do
+      if files_of[id] then files[#files + 1] = id end
+      if when_of[id] then ended[#ended + 1] = as_text(when_of[id]); ended[#ended + 1] = id end
+    end
+    remove('ZREM', owner_key, ids, #ids)
+    remove('HDEL', prefix .. 'uploads:' .. o, files, #files)
+    if #ended > 0 then note_ended(o, ended, now, keep, most) end  -- ended: {when, id, when, id, ...}
+  end
+  if flagged[j] and redis.call('ZCARD', owner_key) <= bound then redis.call('ZREM', over, o) end
 end
 return out
+end
+return expire_due({'', ARGV[1]}, ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7] or ARGV[5]))
 """
 
 # Cleanup's sweep of one search generation (issue 14 goal 4; see _SEARCH_INDEX), at most

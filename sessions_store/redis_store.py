@@ -20,10 +20,9 @@ from .locks import RedisLock
 from .log import logged
 from .redis_admin import AdminQueries, search_generation, search_words
 from .redis_scripts import DISCARD, FORGET, LOAD, RESTORE, SAVE, script
-from .redis_upkeep import ENDED_MAX, Upkeep
+from .redis_upkeep import ENDED_MAX, OWNER_LIST_MAX, Upkeep
 from .store import DraftConflict, DraftGone, DraftStore, DraftTooLarge, EndedDraft, OwnerAtCap, OwnerUploadsFull
 
-OWNER_LIST_MAX = 200
 TITLE_MAX = 100
 
 
@@ -134,7 +133,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             held = action in ("create", "claim")  # a draft new to its owner: held to its limits
             cap = owner_cap(draft.owner) if held else 0
             quota = owner_upload_total(draft.owner) if held else 0
-            keys, args = self.save_command(draft, ttl=ttl, touch=touch, cap=cap, quota=quota)
+            keys, args = self.save_command(draft, ttl=ttl, touch=touch, cap=cap, quota=quota, bound=OWNER_LIST_MAX if held else 0)
             if len(args[1]) > settings.SESSION_MAX_BYTES:
                 draft.writes, draft.revision, draft.last_activity, draft.expires_at, draft.history, draft.history_base = before
                 raise DraftTooLarge(f"the draft would be {len(args[1])} bytes")
@@ -156,12 +155,13 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
                 raise OwnerUploadsFull("its documents would take the owner past the upload total", limit=quota)
             raise DraftConflict("a draft with this id already exists")
 
-    def save_command(self, draft, *, ttl=None, touch=True, create=False, cap=0, quota=0):
+    def save_command(self, draft, *, ttl=None, touch=True, create=False, cap=0, quota=0, bound=0):
         """``(keys, args)`` of the SAVE script for ``draft``, stamped as saved now (its times,
         write counter and revision move); ``create``: as a new draft, whatever its counter. Not
         part of the DraftStore interface: save() runs it, and benchmarks load many drafts with it
         in one pipeline. ``cap``: refuse a new draft if its owner has that many live ones already;
-        ``quota``: ... if its documents would take its owner's past that many bytes."""
+        ``quota``: ... if its documents would take its owner's past that many bytes; ``bound``:
+        note the owner in owners:over if its index then holds more ids than that."""
         expected = -1 if draft.is_new or create else draft.writes
         moment = clock.now()
         ttl = ttl or settings.SESSION_TTL
@@ -201,7 +201,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
             draft.expires_at.timestamp(), entry, make_key(""), draft.owner, current_step, kind,
         ]
         if not create:  # SAVE's tail (RESTORE's own ARGV[15] is now)
-            args.extend([cap, quota])
+            args.extend([cap, quota, bound])
         return keys, args
 
     def extend(self, draft, seconds):
@@ -352,7 +352,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         ids = sorted({member.decode() for member in live + ended})
         if ids:
             self._forget(ids, "delete")  # record, tombstone, set-aside record, lock, every index
-        redis().delete(owner_index, ended_index)
+        redis().delete(owner_index, ended_index, make_key("uploads", owner_key))
         return ids
 
     @unavailable_on_redis_error

@@ -21,6 +21,9 @@ from .redis_scripts import EXPIRE_DUE, SWEEP_SEARCH, TRIM_TOMBSTONES, script
 from .store import StoreVitals
 
 ENDED_MAX = 50  # an owner's ended drafts kept (and listed), newest first
+# An owner's drafts listed at once (RedisDraftStore.list_for_owner), newest first, which notes the
+# expired ones among them: cleanup notes them itself for an owner whose index holds more.
+OWNER_LIST_MAX = 200
 _FIRST_BUCKET = hashlib.sha1(b"").hexdigest()  # a search generation's first bucket (lower bound "")
 ERROR_BUCKET_TTL = 3600  # per-minute error counters outlive any window vitals() is asked about
 
@@ -42,7 +45,10 @@ class Upkeep:
             return
         while True:
             # One script per batch: the due entries are read, rescheduled or forgotten in Redis.
-            args = [make_key(""), clock.now().timestamp(), batch_size, settings.DRAFT_TOMBSTONE_TTL, ENDED_MAX, settings.SESSION_TTL]
+            args = [
+                make_key(""), clock.now().timestamp(), batch_size, settings.DRAFT_TOMBSTONE_TTL, ENDED_MAX,
+                settings.SESSION_TTL, OWNER_LIST_MAX,
+            ]
             seen, rescheduled, *forgotten = script(EXPIRE_DUE)(keys=[], args=args)
             if not seen:
                 return

@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from projects.models import Project
+from sessions_store.connection import make_key
+from sessions_store.store import get_draft_store
 
 from .conftest import PASSWORD, pdf_bytes, upload
 from .cleanup_helpers import cleanup, past_their_expiry
@@ -188,18 +190,54 @@ def test_it_erases_drafts_discarded_past_the_ended_drafts_list(owner, drafts_red
     assert redis_traces(drafts_redis, owner, list(ids.values())) == []
 
 
-def test_it_erases_the_search_entries_of_expired_drafts_pushed_past_the_ended_drafts_list(owner, drafts_redis, monkeypatch, settings):
+@pytest.mark.parametrize("noted_by", ["cleanup", "the owner's visit"])
+def test_it_erases_the_search_entries_of_expired_drafts_pushed_past_the_ended_drafts_list(owner, drafts_redis, monkeypatch, settings, noted_by):
     # An expiry leaves a draft's search entries in their generation, for cleanup to drop whole
     # later (hours later; a day for one that reads kept alive). A draft then pushed out of the
     # ended drafts' list loses its tombstone, the only way erasure finds those entries: they must
     # go with it, or the person's names and email outlive the account in the search index.
+    # Cleanup notes the expiries itself for an owner whose index holds more ids than a listing
+    # reads (OWNER_LIST_MAX); for others, the owner's next listing of their drafts does.
+    monkeypatch.setattr("sessions_store.redis_store.ENDED_MAX", 2)
     monkeypatch.setattr("sessions_store.redis_upkeep.ENDED_MAX", 2)
+    if noted_by == "cleanup":
+        monkeypatch.setattr("sessions_store.redis_upkeep.OWNER_LIST_MAX", 2)
+        monkeypatch.setattr("sessions_store.redis_store.OWNER_LIST_MAX", 2)
     client = browser(owner)
     ids = [start_draft(client, project_name=name) for name in ("First idea", "Second idea", "Third idea")]
     expire_for_real(drafts_redis, *ids, tombstone_ttl=settings.DRAFT_TOMBSTONE_TTL)
     past_their_expiry()
-    cleanup()  # notes them as expired: the oldest is pushed out of the list of two
+    cleanup()
+    if noted_by != "cleanup":
+        assert client.get(reverse("projects:drafts")).status_code == 200
+    # Noted as expired: the oldest is pushed out of the list of two, its tombstone gone.
+    assert sum(drafts_redis.exists(make_key("tomb", draft_id)) for draft_id in ids) == 2
 
     assert client.post(DELETE, {"password": PASSWORD}).status_code == 302
 
     assert redis_traces(drafts_redis, owner, ids) == []
+
+
+def test_erasure_finds_an_expired_draft_that_was_only_read_after_its_owners_last_save(owner, drafts_redis, settings):
+    """Erasure finds an expired draft through owner:<key> (cleanup leaves it there for the owner's
+    next visit), so that key must outlive the draft's tombstone, which every read slides: a draft
+    saved long ago and only opened since keeps its owner's index and uploads hash alive too."""
+    client = browser(owner)
+    draft_id = start_draft(client, project_name="Read only")
+    attach_on_page(client, draft_id)
+    owner_index, uploads = make_key("owner", f"u:{owner.pk}"), make_key("uploads", f"u:{owner.pk}")
+    assert drafts_redis.hexists(uploads, draft_id)
+    # As if the owner's last save were nearly eight days old, and the draft last read yesterday.
+    for key in (owner_index, uploads):
+        drafts_redis.expire(key, 100)
+    drafts_redis.expire(make_key("tomb", draft_id), settings.SESSION_TTL + settings.DRAFT_TOMBSTONE_TTL - 86400)
+
+    get_draft_store().load(draft_id, slide=True)  # a read: the owner opens it, and saves nothing
+
+    tomb_left = drafts_redis.ttl(make_key("tomb", draft_id))
+    assert drafts_redis.ttl(owner_index) >= tomb_left and drafts_redis.ttl(uploads) >= tomb_left
+    expire_for_real(drafts_redis, draft_id, tombstone_ttl=settings.DRAFT_TOMBSTONE_TTL)
+    past_their_expiry()
+    cleanup()
+    assert client.post(DELETE, {"password": PASSWORD}).status_code == 302
+    assert redis_traces(drafts_redis, owner, [draft_id]) == []

@@ -425,27 +425,52 @@ def test_a_cleanup_then_the_owners_visits_leave_what_forgetting_each_expired_dra
     assert len([key for key in grouped if ":tomb:" in key]) < 150  # some pushed out of ended:u:1
 
 
-def test_a_batch_of_thousands_of_drafts_at_one_step_takes_them_all_out_of_its_index(store, drafts_redis):
+def test_a_batch_of_thousands_of_one_owners_drafts_takes_them_all_out_of_every_index_and_notes_them(store, drafts_redis, settings):
     """A batch removes each shared index's members at once: 4,000 drafts at one step, of one kind
     and one owner (an owner without a cap, DRAFT_MAX_USER=0, or a backlog), due in one batch of
     --batch-size 4000, are 4,000 members of one step's index, more than one Lua call can take
-    (unpack stops near 8,000 arguments). The owner's next visit notes the newest among its ended
-    drafts."""
+    (unpack stops near 8,000 arguments). That owner's index holds more than a listing reads, so
+    the batch notes them among the owner's ended drafts too, in one note of 8,000 scores and ids."""
     drafts = [new_draft("u:1") for _ in range(4000)]
     pipe = drafts_redis.pipeline(transaction=False)
     for draft in drafts:
         keys, args = store.save_command(draft, create=True)
         script(SAVE)(keys=keys, args=args, client=pipe)
     assert pipe.execute() == [1] * len(drafts)
+    settings.DRAFT_MAX_USER = 0  # no cap, as such an owner has
+    store.create(new_draft("u:1"))  # through the store: notes the owner's index as over the bound
+    assert drafts_redis.zrange(store.key("owners", "over"), 0, -1) == [b"u:1"]
     expire_for_real(drafts_redis, *(draft.id for draft in drafts), tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
     past_their_expiry()
 
     out, _ = cleanup("--batch-size", "4000")
 
     assert summary(out)["expired"] == 4000
-    assert list(drafts_redis.scan_iter(match="*index*")) == []  # every index, the step's and the kind's too
-    assert store.list_for_owner("u:1") == []
+    assert [key for key in drafts_redis.scan_iter(match="*index*") if drafts_redis.zcard(key) != 1] == []  # but the live one
+    assert drafts_redis.zcard(store.key("owner", "u:1")) == 1
     assert drafts_redis.zcard(store.key("ended", "u:1")) == ENDED_MAX
+
+
+def test_an_owner_whose_index_holds_more_than_a_listing_reads_gets_its_expiries_noted_by_cleanup(store, drafts_redis, monkeypatch):
+    """Cleanup leaves an owner's keys to the owner's next visit, unless the owner's index holds
+    more ids than a listing reads (OWNER_LIST_MAX): one who never lists their drafts would
+    otherwise keep every expired id there (and in uploads:<key>) while they keep saving, and the
+    cap's and the upload total's checks read them all."""
+    for module in ("redis_upkeep", "redis_store"):  # cleanup's bound, and the one its SAVE notes owners by
+        monkeypatch.setattr(f"sessions_store.{module}.OWNER_LIST_MAX", 3)
+    monkeypatch.setattr("sessions_store.redis_upkeep.ENDED_MAX", 2)
+    drafts = [store.create(new_draft("u:1")) for _ in range(4)] + [store.create(new_draft("u:2")) for _ in range(2)]
+    gone = [draft.id for draft in drafts[:3] + drafts[4:]]
+    expire_for_real(drafts_redis, *gone, tombstone_ttl=django_settings.DRAFT_TOMBSTONE_TTL)
+    past_their_expiry()
+
+    assert summary(cleanup()[0])["expired"] == 5
+
+    assert [member.decode() for member in drafts_redis.zrange(store.key("owner", "u:1"), 0, -1)] == [drafts[3].id]
+    assert drafts_redis.zcard(store.key("ended", "u:1")) == 2  # the newest two of three
+    # An owner of two keeps theirs for their next visit.
+    assert drafts_redis.zcard(store.key("owner", "u:2")) == 2 and not drafts_redis.exists(store.key("ended", "u:2"))
+    assert not drafts_redis.exists(store.key("owners", "over"))  # u:1 holds no more than the bound now
 
 
 def test_a_batch_line_names_at_most_500_drafts_so_no_log_system_cuts_it(sessions_log, caplog):
