@@ -338,7 +338,7 @@ def expire_all(drafts):
     if os.environ.get("BENCH_TOMBSTONES_CHECKED"):
         # As after the hourly runs before this one: every tombstone already checked against this
         # TTL, so the run reads none (code that keeps no such record ignores it).
-        redis.hset(drafts.key("stats", "cleanup"), "tombstones_checked_for", settings.DRAFT_TOMBSTONE_TTL)
+        redis.hset(drafts.key("stats", "cleanup"), mapping={name: settings.DRAFT_TOMBSTONE_TTL for name in ("tombstones_checked_for", "tombstones_and_owner_keys_checked_for")})
     total, start = 0, 0
     while True:
         chunk = [member.decode() for member in redis.zrange(drafts.key("index"), start, start + 999)]

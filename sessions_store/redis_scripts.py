@@ -328,17 +328,19 @@ end
 # sign-in) is held to that owner's cap (ARGV[15]; -4) and upload total (ARGV[16]; -5). The caller
 # passes them (a tail only SAVE reads; RESTORE's own ARGV[15..17] are unrelated) only for those
 # two writes, 0 otherwise.
-# An owner whose index then holds more ids than ``bound`` (ARGV[17], passed with the cap; more
-# than a listing reads) is noted in owners:over: cleanup makes that owner's writes itself
-# (EXPIRE_DUE), so that its index stays bounded.
-SAVE = _COUNT + _SEARCH_INDEX + _OWNER_LIMITS + """
-if at_cap(tonumber(ARGV[15] or 0)) then return -4 end
-if over_uploads(tonumber(ARGV[16] or 0)) then return -5 end
-""" + _SAVE_BODY + """
-local bound = tonumber(ARGV[17] or 0)
+# An owner whose index then holds more ids than ``bound`` (passed with the cap; more than a
+# listing reads) is noted in owners:over: cleanup makes that owner's writes itself (EXPIRE_DUE),
+# so that its index stays bounded. SAVE and RESTORE, after _SAVE_BODY.
+_NOTE_OVER = """
+local bound = tonumber({bound} or 0)
 if bound and bound > 0 and redis.call('ZCARD', KEYS[6]) > bound then
   redis.call('ZADD', ARGV[11] .. 'owners:over', ARGV[5], ARGV[12])
 end
+"""
+SAVE = _COUNT + _SEARCH_INDEX + _OWNER_LIMITS + """
+if at_cap(tonumber(ARGV[15] or 0)) then return -4 end
+if over_uploads(tonumber(ARGV[16] or 0)) then return -5 end
+""" + _SAVE_BODY + _NOTE_OVER.format(bound="ARGV[17]") + """
 count_tail()
 return 1"""
 
@@ -488,7 +490,7 @@ if at_cap(tonumber(ARGV[16] or 0)) then return -4 end
 -- ... and to the owner's upload total (ARGV[17]; -5: its documents don't fit): the discard freed
 -- their room, which other drafts may have taken since.
 if over_uploads(tonumber(ARGV[17] or 0)) then return -5 end
-""" + _SAVE_BODY + """
+""" + _SAVE_BODY + _NOTE_OVER.format(bound="ARGV[18]") + """
 redis.call('DEL', KEYS[10])
 redis.call('ZREM', ARGV[11] .. 'ended:' .. ARGV[12], ARGV[6])
 count_tail()
@@ -657,8 +659,9 @@ return out
 # erasure finds it in owner:<key>, which lives as long as its drafts' tombstones (SAVE, LOAD).
 # An owner in owners:over (SAVE noted that its index held more ids than a listing reads: one who
 # never lists their drafts, or keeps hundreds) whose index still holds more than ``bound`` gets
-# those writes here, as FORGET would make them, so that the index stays bounded; once it holds no
-# more, or its keys must have expired (no save for SESSION_TTL + DRAFT_TOMBSTONE_TTL), it leaves.
+# those writes here, as FORGET would make them, so that the index stays bounded; it leaves once it
+# holds no more, or after SESSION_TTL + DRAFT_TOMBSTONE_TTL without a new draft (then its
+# expiries go back to the owner's visit until its next new draft notes it again).
 # Cleanup then FORGET leave what FORGET alone leaves (tests/test_cleanup_drafts_removal.py). Like
 # FORGET "expire", it leaves the drafts' search entries to SWEEP_SEARCH (but those of a draft
 # pushed out of its owner's ended list: _NOTE_ENDED).
@@ -884,9 +887,13 @@ return {n, entries[2 * n], entries[2 * n - 1]}
 # Cleanup's tombstone pass (issue 14), one round trip per batch: tombstones of gone drafts that
 # would outlive ``most ttl`` (no expiry, or a longer one) are cut back to the tombstone TTL, or
 # removed when that is 0; "dry" only counts them. Returns how many were stale.
+# Every tombstone left gets its owner's index and uploads hash kept alive past it, as LOAD and
+# SAVE keep them (erasure finds an expired draft through owner:<key>): what a release before them
+# wrote may not be (its reads slid tombstones only).
 # ARGV: tomb key prefix, draft key prefix, most ttl, tombstone ttl, "dry" or "", tomb keys...
 TRIM_TOMBSTONES = """
 local stale = 0
+local prefix = string.sub(ARGV[1], 1, #ARGV[1] - #'tomb:')
 for i = 6, #ARGV do
   local key = ARGV[i]
   local ttl = redis.call('TTL', key)
@@ -894,6 +901,16 @@ for i = 6, #ARGV do
     stale = stale + 1
     if ARGV[5] ~= 'dry' then
       if tonumber(ARGV[4]) > 0 then redis.call('EXPIRE', key, ARGV[4]) else redis.call('DEL', key) end
+      ttl = tonumber(ARGV[4]) > 0 and tonumber(ARGV[4]) or -2
+    end
+  end
+  if ttl > 0 and ARGV[5] ~= 'dry' then
+    local o = string.match(redis.call('GET', key) or '', '"o": *"([^"]*)"')
+    if o then
+      for _, owned in ipairs({prefix .. 'owner:' .. o, prefix .. 'uploads:' .. o}) do
+        local left = redis.call('TTL', owned)
+        if left >= 0 and left < ttl then redis.call('EXPIRE', owned, ttl + 3600) end
+      end
     end
   end
 end

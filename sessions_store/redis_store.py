@@ -238,7 +238,7 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
                 result = None
                 result = script(RESTORE)(
                     keys=keys + [make_key("discarded", draft_id)],
-                    args=args + [clock.now().timestamp(), owner_cap(draft.owner), owner_upload_total(draft.owner)] + tail(),
+                    args=args + [clock.now().timestamp(), owner_cap(draft.owner), owner_upload_total(draft.owner), OWNER_LIST_MAX] + tail(),
                 )
             if result == -4:
                 raise OwnerAtCap("the owner has as many live drafts as allowed")
@@ -314,8 +314,12 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         ids = [item.decode() for item in redis().zrevrange(owner_index, 0, OWNER_LIST_MAX - 1)]
         drafts, gone = self._fetch(ids)
         if gone:
-            self._expire_gone(gone)  # noted among the owner's ended drafts, as cleanup would
-            redis().zrem(owner_index, *gone)
+            self._expire_gone(gone)  # noted among the owner's ended drafts
+            # Also those whose tombstone has run out, which FORGET cannot trace to this owner.
+            pipe = redis().pipeline(transaction=False)
+            pipe.zrem(owner_index, *gone)
+            pipe.hdel(make_key("uploads", owner_key), *gone)
+            pipe.execute()
         return drafts
 
     @unavailable_on_redis_error
@@ -352,7 +356,10 @@ class RedisDraftStore(AdminQueries, Upkeep, DraftStore):
         ids = sorted({member.decode() for member in live + ended})
         if ids:
             self._forget(ids, "delete")  # record, tombstone, set-aside record, lock, every index
-        redis().delete(owner_index, ended_index, make_key("uploads", owner_key))
+        pipe = redis().pipeline(transaction=False)
+        pipe.delete(owner_index, ended_index, make_key("uploads", owner_key))
+        pipe.zrem(make_key("owners", "over"), owner_key)
+        pipe.execute()
         return ids
 
     @unavailable_on_redis_error

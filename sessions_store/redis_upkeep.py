@@ -25,6 +25,10 @@ ENDED_MAX = 50  # an owner's ended drafts kept (and listed), newest first
 # expired ones among them: cleanup notes them itself for an owner whose index holds more.
 OWNER_LIST_MAX = 200
 _FIRST_BUCKET = hashlib.sha1(b"").hexdigest()  # a search generation's first bucket (lower bound "")
+# The field of stats:cleanup that records the TTL every tombstone was last checked against. Renamed
+# when the pass began keeping the owners' keys alive past the tombstones (TRIM_TOMBSTONES), so that
+# the first run of that release checks every tombstone once.
+TOMBSTONES_CHECKED = "tombstones_and_owner_keys_checked_for"
 ERROR_BUCKET_TTL = 3600  # per-minute error counters outlive any window vitals() is asked about
 
 
@@ -178,12 +182,12 @@ class Upkeep:
     def note_cleanup(self, summary, *, tombstones_checked_for=None):
         fields = {"last_run": clock.now().isoformat(), "last_summary": summary}
         if tombstones_checked_for is not None:
-            fields["tombstones_checked_for"] = tombstones_checked_for
+            fields[TOMBSTONES_CHECKED] = tombstones_checked_for
         redis().hset(make_key("stats", "cleanup"), mapping=fields)
 
     @unavailable_on_redis_error
     def tombstones_checked_for(self):
-        raw = redis().hget(make_key("stats", "cleanup"), "tombstones_checked_for")
+        raw = redis().hget(make_key("stats", "cleanup"), TOMBSTONES_CHECKED)
         return int(raw) if raw is not None else None
 
     # --- health and metrics ---------------------------------------------------------------------
