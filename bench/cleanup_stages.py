@@ -34,7 +34,7 @@ def main():
     redis.flushdb()
     bench.clone_db(bench.database(redis, 2), 0)
     if "--steady" in sys.argv:
-        redis.hset(bench.store().key("stats", "cleanup"), mapping={name: settings.DRAFT_TOMBSTONE_TTL for name in ("tombstones_checked_for", "tombstones_and_owner_keys_checked_for")})
+        bench.note_tombstones_checked(bench.store())
     bench.settle_aof(redis)
     clock.travel(timedelta(seconds=settings.SESSION_TTL + settings.DRAFT_SEARCH_GENERATION + 60))
 

@@ -72,16 +72,31 @@ local function upload_sum(prefix, owner, except)
 end
 """
 
+# The owner's index and uploads hash outlive a tombstone of theirs (``tomb``: its text, which
+# lives ``ttl`` seconds more): erasure finds an expired draft through owner:<key> (EXPIRE_DUE leaves
+# it there). An hour over, so that one EXPIRE an hour does. LOAD and TRIM_TOMBSTONES; SAVE sets it.
+_OWNER_KEYS_OUTLIVE = """
+local function owner_keys_outlive(prefix, tomb, ttl)
+  local o = prefix and tomb and string.match(tomb, '"o": *"([^"]*)"')  -- json.dumps's or cjson's
+  if not o then return end
+  for _, key in ipairs({prefix .. 'owner:' .. o, prefix .. 'uploads:' .. o}) do
+    local left = redis.call('TTL', key)
+    if left >= 0 and left < ttl then redis.call('EXPIRE', key, ttl + 3600) end
+  end
+end
+"""
+
 # Reads slide the draft's TTL up to SESSION_TTL (never shortening an expiry staff extended) and
 # keep the tombstone alive past it, and the owner's index and uploads hash past that. With a
 # third key (the commit lock) it also takes that lock (SET NX PX, locks.RedisLock's protocol),
-# only for the draft's owner: someone else's request must not block the owner. So a commit costs two round trips: this one and FORGET.
+# only for the draft's owner: someone else's request must not block the owner. So a commit costs
+# two round trips: this one and FORGET.
 # Also returns the TTL the draft had before this read slid it (how long it lay idle), and, only
 # when the caller asks (ARGV[3] = '1': a step-2 submit or a file attached on its own, which check
 # the owner's upload total), the bytes of every live draft's files of the draft's owner, read
 # through the tombstone's owner (-1 when not asked: the other reads skip the HGETALL and EXISTS).
 # KEYS: draft, tomb[, commit lock]   ARGV: ttl, tomb ttl, count uploads[, lock token, lock ms, owner key], counts
-LOAD = _COUNT + _UPLOAD_SUM + """
+LOAD = _COUNT + _UPLOAD_SUM + _OWNER_KEYS_OUTLIVE + """
 local raw = redis.call('GET', KEYS[1])
 local tomb = redis.call('GET', KEYS[2])
 local ttl = -2
@@ -109,21 +124,8 @@ if raw then
   local want = ttl + tonumber(ARGV[2])
   if tomb and redis.call('TTL', KEYS[2]) < want then
     redis.call('EXPIRE', KEYS[2], want)
-    -- The owner's index and uploads hash outlive the tombstone: erasure finds an expired draft
-    -- through owner:<key> (EXPIRE_DUE leaves it there), and a draft only read for longer than
-    -- DRAFT_TOMBSTONE_TTL stays listed and counted. An hour over, so that one EXPIRE an hour does.
-    local o = string.match(tomb, '^{"o": "([^"]*)"')  -- as the store writes it; else decoded
-    if not o then
-      local fine, t = pcall(cjson.decode, tomb)
-      if fine and type(t) == 'table' and type(t['o']) == 'string' then o = t['o'] end
-    end
-    local prefix = string.match(KEYS[2], '^(.*)tomb:[^:]*$')
-    if o and prefix then
-      for _, key in ipairs({prefix .. 'owner:' .. o, prefix .. 'uploads:' .. o}) do
-        local left = redis.call('TTL', key)
-        if left >= 0 and left < want then redis.call('EXPIRE', key, want + 3600) end
-      end
-    end
+    -- A draft only read for longer than DRAFT_TOMBSTONE_TTL also stays listed and counted.
+    owner_keys_outlive(string.match(KEYS[2], '^(.*)tomb:[^:]*$'), tomb, want)
   end
 end
 count_tail()
@@ -736,8 +738,10 @@ for i, id in ipairs(gone) do
 end
 -- Every gone draft leaves the three main indexes, then the keys above get theirs (in slices:
 -- unpack takes at most ~8,000 arguments).
-local function remove(command, key, members, n)
-  for from = 1, n, 1000 do redis.call(command, key, unpack(members, from, math.min(from + 999, n))) end
+local function remove(command, key, members, n)  -- how many were there
+  local removed = 0
+  for from = 1, n, 1000 do removed = removed + redis.call(command, key, unpack(members, from, math.min(from + 999, n))) end
+  return removed
 end
 for _, key in ipairs({prefix .. 'index', prefix .. 'index:created', expiry}) do remove('ZREM', key, gone, n_gone) end
 for j = 1, n_order do
@@ -750,17 +754,18 @@ local flagged = n_owners > 0 and redis.call('ZMSCORE', over, unpack(owners)) or 
 for j = 1, n_owners do
   local o = owners[j]
   local owner_key = prefix .. 'owner:' .. o
-  if flagged[j] and redis.call('ZCARD', owner_key) > bound then
+  local size = flagged[j] and redis.call('ZCARD', owner_key)
+  if size and size > bound then
     local ids, files, ended = of_owner[o], {}, {}
     for _, id in ipairs(ids) do
       if files_of[id] then files[#files + 1] = id end
       if when_of[id] then ended[#ended + 1] = as_text(when_of[id]); ended[#ended + 1] = id end
     end
-    remove('ZREM', owner_key, ids, #ids)
+    size = size - remove('ZREM', owner_key, ids, #ids)
     remove('HDEL', prefix .. 'uploads:' .. o, files, #files)
     if #ended > 0 then note_ended(o, ended, now, keep, most) end  -- ended: {when, id, when, id, ...}
   end
-  if flagged[j] and redis.call('ZCARD', owner_key) <= bound then redis.call('ZREM', over, o) end
+  if size and size <= bound then redis.call('ZREM', over, o) end
 end
 return out
 end
@@ -891,7 +896,7 @@ return {n, entries[2 * n], entries[2 * n - 1]}
 # SAVE keep them (erasure finds an expired draft through owner:<key>): what a release before them
 # wrote may not be (its reads slid tombstones only).
 # ARGV: tomb key prefix, draft key prefix, most ttl, tombstone ttl, "dry" or "", tomb keys...
-TRIM_TOMBSTONES = """
+TRIM_TOMBSTONES = _OWNER_KEYS_OUTLIVE + """
 local stale = 0
 local prefix = string.sub(ARGV[1], 1, #ARGV[1] - #'tomb:')
 for i = 6, #ARGV do
@@ -904,15 +909,7 @@ for i = 6, #ARGV do
       ttl = tonumber(ARGV[4]) > 0 and tonumber(ARGV[4]) or -2
     end
   end
-  if ttl > 0 and ARGV[5] ~= 'dry' then
-    local o = string.match(redis.call('GET', key) or '', '"o": *"([^"]*)"')
-    if o then
-      for _, owned in ipairs({prefix .. 'owner:' .. o, prefix .. 'uploads:' .. o}) do
-        local left = redis.call('TTL', owned)
-        if left >= 0 and left < ttl then redis.call('EXPIRE', owned, ttl + 3600) end
-      end
-    end
-  end
+  if ttl > 0 and ARGV[5] ~= 'dry' then owner_keys_outlive(prefix, redis.call('GET', key), ttl) end
 end
 return stale
 """
